@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* registry.c — every tracked device, by syspath, with its place in the device tree. */
+
+#include <assert.h>
+#include <limits.h>
+#include <stdlib.h>
+
+#include "registry.h"
+
+int registry_new(const Config *config, const Policy *policy, Registry **ret) {
+        _cleanup_free_ Registry *reg = NULL;
+        int r;
+
+        assert(config);
+        assert(ret);
+
+        reg = calloc(1, sizeof(Registry));
+        if (!reg)
+                return -ENOMEM;
+        reg->config = config;
+        reg->policy = policy;
+        r = hashmap_new(&reg->devices);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(reg);
+        return 0;
+}
+
+static Device *device_free(Registry *reg, Device *d) {
+        if (!d)
+                return NULL;
+        if (d->userdata && reg->userdata_free)
+                reg->userdata_free(d->userdata);
+        device_info_free(d->info);
+        free(d->reason);
+        return mfree(d);
+}
+
+Registry *registry_free(Registry *reg) {
+        Device *d;
+
+        if (!reg)
+                return NULL;
+
+        /* Waiting lists point between devices; drop them all without unlinking one by one. */
+        HASHMAP_FOREACH(d, reg->devices)
+                device_free(reg, d);
+        hashmap_free(reg->devices);
+        return mfree(reg);
+}
+
+Device *registry_get(const Registry *reg, const char *syspath) {
+        return hashmap_get(reg->devices, syspath);
+}
+
+size_t registry_size(const Registry *reg) {
+        return hashmap_size(reg->devices);
+}
+
+Device *registry_find_parent(const Registry *reg, const Device *d) {
+        char path[PATH_MAX];
+        size_t n = strlen(d->info->syspath);
+
+        if (n >= sizeof(path))
+                return NULL;
+        memcpy(path, d->info->syspath, n + 1);
+
+        /* Walk up one path component at a time; /sys/devices itself is never a device. */
+        for (;;) {
+                char *slash = strrchr(path, '/');
+                Device *parent;
+
+                if (!slash || slash == path)
+                        return NULL;
+                *slash = '\0';
+                if (streq(path, "/sys/devices"))
+                        return NULL;
+
+                parent = hashmap_get(reg->devices, path);
+                if (parent)
+                        return parent;
+        }
+}
+
+int registry_add(Registry *reg, DeviceInfo *info, Outcome *o, Device **ret) {
+        _cleanup_(device_info_freep) DeviceInfo *owned = info;
+        Device *d;
+        int r;
+
+        assert(info && info->syspath);
+
+        if (hashmap_get(reg->devices, info->syspath))
+                return -EEXIST;
+
+        d = calloc(1, sizeof(Device));
+        if (!d)
+                return -ENOMEM;
+        d->info = TAKE_PTR(owned);
+        d->state = DEVICE_NEW;
+
+        r = hashmap_put(reg->devices, d->info->syspath, d);
+        if (r < 0) {
+                device_free(reg, d);
+                return r;
+        }
+
+        policy_decide(reg->config, reg->policy, d->info, &d->decision);
+        r = outcome_append(o, &(Record) { .type = RECORD_DECISION, .device = d });
+        if (r < 0)
+                return r;
+
+        if (ret)
+                *ret = d;
+        return device_dispatch(reg, d, &(DeviceEvent) { .type = DEVICE_EVENT_ADDED }, o);
+}
+
+void registry_remove(Registry *reg, Device *d, Outcome *o) {
+        assert(d);
+
+        /* Children still waiting for this parent keep waiting: the kernel removes them next. */
+        while (d->waiting_children) {
+                Device *child = d->waiting_children;
+
+                d->waiting_children = child->waiting_next;
+                child->waiting_on = NULL;
+                child->waiting_next = NULL;
+        }
+        if (d->waiting_on) {
+                for (Device **p = &d->waiting_on->waiting_children; *p; p = &(*p)->waiting_next)
+                        if (*p == d) {
+                                *p = d->waiting_next;
+                                break;
+                        }
+        }
+
+        if (o)
+                for (size_t i = 0; i < o->n_records; i++)
+                        if (o->records[i].device == d)
+                                o->records[i].device = NULL;
+
+        Device *removed = hashmap_remove(reg->devices, d->info->syspath);
+        assert(removed == d);
+        (void) removed;
+        device_free(reg, d);
+}
+
+static size_t path_depth(const char *p) {
+        size_t n = 0;
+
+        for (; *p; p++)
+                n += *p == '/';
+        return n;
+}
+
+static int coldplug_compare(const void *a, const void *b) {
+        const DeviceInfo *x = *(DeviceInfo *const *) a, *y = *(DeviceInfo *const *) b;
+        size_t dx = path_depth(x->syspath), dy = path_depth(y->syspath);
+
+        if (dx != dy)
+                return dx < dy ? -1 : 1;
+        return strcmp(x->syspath, y->syspath);
+}
+
+void registry_sort_coldplug(DeviceInfo **infos, size_t n) {
+        qsort(infos, n, sizeof(DeviceInfo *), coldplug_compare);
+}
+
+int registry_set_policy(Registry *reg, const Config *config, const Policy *policy, Outcome *o) {
+        Device *d;
+        int r;
+
+        reg->config = config;
+        reg->policy = policy;
+
+        /* Decide in coldplug order so that parents settle before their children are looked at. */
+        _cleanup_free_ DeviceInfo **infos = calloc(MAX(hashmap_size(reg->devices), 1U), sizeof(DeviceInfo *));
+        if (!infos)
+                return -ENOMEM;
+        size_t n = 0;
+        HASHMAP_FOREACH(d, reg->devices)
+                infos[n++] = d->info;
+        registry_sort_coldplug(infos, n);
+
+        for (size_t i = 0; i < n; i++) {
+                d = hashmap_get(reg->devices, infos[i]->syspath);
+                r = device_dispatch(reg, d, &(DeviceEvent) { .type = DEVICE_EVENT_POLICY_CHANGED }, o);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+void registry_count_states(const Registry *reg, unsigned counts[static _DEVICE_STATE_MAX]) {
+        Device *d;
+
+        memset(counts, 0, sizeof(unsigned) * _DEVICE_STATE_MAX);
+        HASHMAP_FOREACH(d, reg->devices)
+                counts[d->state]++;
+}

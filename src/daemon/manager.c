@@ -1,0 +1,706 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* manager.c — the daemon: event loop, uevents, and carrying out what the core decides.
+ *
+ * Order at start matters: the uevent monitor is attached first, then autoprobe goes off on every
+ * bus, then every existing device is read and decided. A binding that happens between two of those
+ * steps is therefore either seen by the walk or arrives as a uevent afterwards — never missed. */
+
+#include <assert.h>
+#include <libkmod.h>
+#include <stdio.h>
+#include <systemd/sd-daemon.h>
+
+#include "binder.h"
+#include "lockdown.h"
+#include "log.h"
+#include "manager.h"
+#include "message-id.h"
+#include "module-loader.h"
+#include "strv.h"
+#include "sysfs.h"
+
+typedef struct DeviceContext {
+        Manager *manager;
+        char *syspath;
+        sd_event_source *timer;
+} DeviceContext;
+
+static void device_context_free(void *p) {
+        DeviceContext *ctx = p;
+
+        if (!ctx)
+                return;
+        sd_event_source_disable_unref(ctx->timer);
+        free(ctx->syspath);
+        free(ctx);
+}
+
+static int manager_process(Manager *m, Outcome *o);
+
+int manager_new(const ManagerOptions *options, Manager **ret) {
+        _cleanup_(manager_freep) Manager *m = NULL;
+        int r;
+
+        m = calloc(1, sizeof(Manager));
+        if (!m)
+                return -ENOMEM;
+        m->options = *options;
+
+        r = sd_event_default(&m->event);
+        if (r < 0)
+                return r;
+
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
+Manager *manager_free(Manager *m) {
+        if (!m)
+                return NULL;
+        registry_free(m->registry);
+        sd_device_monitor_unref(m->monitor);
+        module_loader_free(m->kmod);
+        policy_free(m->policy);
+        config_free(m->config);
+        strv_free(m->buses);
+        free(m->status);
+        sd_event_unref(m->event);
+        return mfree(m);
+}
+
+static int log_config_error(const ConfError *e) {
+        _cleanup_free_ char *text = conf_error_format(e), *file = NULL, *line = NULL;
+        char *fields[3] = {};
+        size_t n = 0;
+
+        if (e->filename && asprintf(&file, "CONFIG_FILE=%s", e->filename) >= 0)
+                fields[n++] = file;
+        if (e->line > 0 && asprintf(&line, "CONFIG_LINE=%u", e->line) >= 0)
+                fields[n++] = line;
+
+        return log_struct_internal(LOG_ERR, e->error ?: -EINVAL, MESSAGE_ID_CONFIG_INVALID, fields,
+                                   "Invalid configuration, failing closed: %s", strna(text));
+}
+
+static int manager_load(const ManagerOptions *options, Config **ret_config, Policy **ret_policy, bool *ret_cmdline) {
+        ConfigPaths paths = {
+                .config_file = options->config_file,
+                .policy_dirs = options->policy_dirs,
+                .kernel_cmdline = options->kernel_cmdline,
+        };
+        _cleanup_(conf_error_done) ConfError error = {};
+        int r;
+
+        r = config_load(&paths, ret_config, ret_policy, &error);
+        if (r < 0)
+                return log_config_error(&error);
+        if (ret_cmdline)
+                *ret_cmdline = r > 0;
+        return 0;
+}
+
+int manager_check_config(const ManagerOptions *options) {
+        _cleanup_(config_freep) Config *config = NULL;
+        _cleanup_(policy_freep) Policy *policy = NULL;
+        int r;
+
+        r = manager_load(options, &config, &policy, NULL);
+        if (r < 0)
+                return r;
+
+        log_info("Configuration is valid: Mode=%s, DefaultAction=%s, %zu policy rules.",
+                 mode_to_string(config->mode), policy_action_to_string(config->default_action), policy->n_rules);
+        return 0;
+}
+
+int manager_load_config(Manager *m) {
+        bool from_cmdline = false;
+        int r;
+
+        r = manager_load(&m->options, &m->config, &m->policy, &from_cmdline);
+        if (r < 0) {
+                /* Fail closed: whatever the broken file meant, nothing binds by itself from now on. */
+                (void) lockdown_all_buses(false, NULL);
+                (void) lockdown_modules_autoprobe(false);
+                (void) sd_notifyf(false, "STATUS=Invalid configuration: autoprobe disabled, nothing bound\nERRNO=%i",
+                                  -r);
+                return r;
+        }
+
+        if (from_cmdline) {
+                _cleanup_free_ char *field = NULL;
+                if (asprintf(&field, "TDISPD_MODE=%s", mode_to_string(m->config->mode)) < 0)
+                        return log_oom();
+                char *fields[] = { field, NULL };
+                log_struct_internal(LOG_WARNING, 0, MESSAGE_ID_MODE_OVERRIDE, fields,
+                                    "Kernel command line tdispd.mode=%s overrides the configured Mode=.",
+                                    mode_to_string(m->config->mode));
+        }
+
+        log_info("Mode=%s, DefaultAction=%s, %zu policy rules, TrustBuiltinDrivers=%s.",
+                 mode_to_string(m->config->mode), policy_action_to_string(m->config->default_action),
+                 m->policy->n_rules, m->config->trust_builtin_drivers ? "yes" : "no");
+        return 0;
+}
+
+/* --- logging of core records --- */
+
+typedef struct Fields {
+        char *items[8];
+        size_t n;
+} Fields;
+
+static void fields_done(Fields *f) {
+        for (size_t i = 0; i < f->n; i++)
+                free(f->items[i]);
+        *f = (Fields) {};
+}
+
+static void fields_add(Fields *f, const char *key, const char *value) {
+        if (!value || f->n >= ELEMENTSOF(f->items) - 1)
+                return;
+        if (asprintf(&f->items[f->n], "%s=%s", key, value) >= 0)
+                f->n++;
+}
+
+static void fields_for_device(Fields *f, const Device *d) {
+        fields_add(f, "TDISPD_DEVICE", d->info->sysname);
+        fields_add(f, "TDISPD_BUS", d->info->bus);
+        fields_add(f, "TDISPD_STATE", device_state_to_string(d->state));
+        fields_add(f, "TDISPD_RULE", decision_rule_name(&d->decision));
+}
+
+static void log_record(Manager *m, const Record *rec) {
+        _cleanup_(fields_done) Fields f = {};
+        const Device *d = rec->device;
+        const char *name = d->info->sysname;
+
+        switch (rec->type) {
+        case RECORD_DECISION:
+                fields_for_device(&f, d);
+                fields_add(&f, "TDISPD_ACTION", policy_action_to_string(d->decision.action));
+                log_struct_internal(LOG_INFO, 0, MESSAGE_ID_DEVICE_DECISION, f.items, "%s: %s %s, action %s (rule: %s).",
+                                    name, d->info->bus, strempty(d->info->modalias),
+                                    policy_action_to_string(d->decision.action), decision_rule_name(&d->decision));
+                return;
+
+        case RECORD_TRANSITION:
+                m->counts[rec->old_state]--;
+                m->counts[rec->new_state]++;
+                fields_for_device(&f, d);
+                fields_add(&f, "TDISPD_OLD_STATE", device_state_to_string(rec->old_state));
+                fields_add(&f, "TDISPD_DRIVER", d->info->driver);
+                fields_add(&f, "TDISPD_REASON", d->reason);
+                log_struct_internal(rec->new_state == DEVICE_FAILED ? LOG_ERR : LOG_INFO, 0, MESSAGE_ID_DEVICE_STATE,
+                                    f.items, "%s: %s → %s%s%s%s%s%s", name, device_state_to_string(rec->old_state),
+                                    device_state_to_string(rec->new_state),
+                                    d->info->driver ? " (driver " : "", strempty(d->info->driver),
+                                    d->info->driver ? ")" : "", d->reason ? ": " : "", strempty(d->reason));
+                return;
+
+        case RECORD_REFUSED_BINDING:
+                fields_for_device(&f, d);
+                fields_add(&f, "TDISPD_DRIVER", rec->driver);
+                fields_add(&f, "TDISPD_VERDICT", driver_verdict_to_string(rec->verdict));
+                log_struct_internal(LOG_WARNING, 0, MESSAGE_ID_BINDING_REFUSED, f.items,
+                                    "%s: driver '%s' is bound but not allowed (%s)%s.", name, rec->driver,
+                                    driver_verdict_to_string(rec->verdict),
+                                    rec->dry_run ? "; audit mode, leaving it" : ", unbinding");
+                return;
+
+        case RECORD_ACTION:
+                assert(rec->dry_run);
+                fields_for_device(&f, d);
+                fields_add(&f, "TDISPD_ACTION", device_action_to_string(rec->action));
+                fields_add(&f, "TDISPD_DRIVER", rec->driver);
+                log_struct_internal(LOG_NOTICE, 0, MESSAGE_ID_ACTION_AUDIT, f.items, "Audit: would %s %s%s%s.",
+                                    device_action_to_string(rec->action), name, rec->driver ? " driver " : "",
+                                    strempty(rec->driver));
+                return;
+
+        case _RECORD_TYPE_MAX:
+        case _RECORD_TYPE_INVALID:
+                break;
+        }
+        assert(false);
+}
+
+static void log_action_failed(const Device *d, const char *action, int error, const char *reason) {
+        _cleanup_(fields_done) Fields f = {};
+
+        fields_for_device(&f, d);
+        fields_add(&f, "TDISPD_ACTION", action);
+        fields_add(&f, "TDISPD_REASON", reason);
+        log_struct_internal(LOG_ERR, error, MESSAGE_ID_ACTION_FAILED, f.items, "%s: failed to %s: %m%s%s",
+                            d->info->sysname, action, reason ? ": " : "", strempty(reason));
+}
+
+/* --- observing sysfs --- */
+
+/* Reads the driver link and reports what it shows; sysfs, not the uevent, is the truth. */
+static int manager_observe_driver(Manager *m, Device *d, Outcome *o) {
+        _cleanup_free_ char *driver = NULL, *module = NULL;
+        int r;
+
+        r = sysfs_read_driver(d->info->syspath, &driver);
+        if (r == -ENOENT)
+                return 0; /* the device itself is gone; its remove uevent follows */
+        if (r < 0)
+                return log_warning_errno(r, "%s: cannot read driver link: %m", d->info->sysname);
+
+        if (!driver)
+                return device_dispatch(m->registry, d, &(DeviceEvent) { .type = DEVICE_EVENT_DRIVER_UNBOUND }, o);
+
+        r = sysfs_driver_module(d->info->bus, driver, &module);
+        if (r < 0 && r != -ENOENT)
+                log_debug_errno(r, "%s: cannot tell which module provides '%s': %m", d->info->sysname, driver);
+
+        return device_dispatch(m->registry, d,
+                               &(DeviceEvent) {
+                                       .type = DEVICE_EVENT_DRIVER_BOUND,
+                                       .driver = driver,
+                                       .module = module,
+                                       /* An unreadable module link counts as a module: trust is never
+                                        * granted on missing information. */
+                                       .builtin = r == 0,
+                               },
+                               o);
+}
+
+static int device_info_from_sd_device(sd_device *dev, DeviceInfo **ret) {
+        _cleanup_strv_free_ char **properties = NULL;
+        _cleanup_(device_info_freep) DeviceInfo *info = NULL;
+        _cleanup_free_ char *driver = NULL, *module = NULL;
+        const char *key, *value;
+        int r;
+
+        properties = calloc(1, sizeof(char *));
+        if (!properties)
+                return -ENOMEM;
+
+        for (key = sd_device_get_property_first(dev, &value); key; key = sd_device_get_property_next(dev, &value)) {
+                char *kv;
+
+                if (asprintf(&kv, "%s=%s", key, value) < 0)
+                        return -ENOMEM;
+                r = strv_consume(&properties, kv);
+                if (r < 0)
+                        return r;
+        }
+
+        r = device_info_from_properties(properties, &info, NULL);
+        if (r < 0)
+                return r;
+
+        /* The bound driver comes from the link, never from a DRIVER= property. */
+        info->driver = mfree(info->driver);
+        r = sysfs_read_driver(info->syspath, &driver);
+        if (r < 0)
+                return r;
+        if (driver) {
+                r = sysfs_driver_module(info->bus, driver, &module);
+                info->driver_builtin = r == 0;
+                info->driver = TAKE_PTR(driver);
+                info->driver_module = TAKE_PTR(module);
+        }
+
+        info->tdisp = sysfs_device_has_attribute(info->syspath, "tsm/lock");
+
+        *ret = TAKE_PTR(info);
+        return 0;
+}
+
+/* --- carrying out actions --- */
+
+static int device_timer_handler(sd_event_source *s, uint64_t usec, void *userdata) {
+        DeviceContext *ctx = userdata;
+        Manager *m = ctx->manager;
+        _cleanup_(outcome_done) Outcome o = {};
+        Device *d;
+        int r;
+
+        d = registry_get(m->registry, ctx->syspath);
+        if (!d)
+                return 0;
+
+        r = manager_observe_driver(m, d, &o);
+        if (r >= 0)
+                r = device_dispatch(m->registry, d, &(DeviceEvent) { .type = DEVICE_EVENT_TIMER }, &o);
+        if (r < 0)
+                log_warning_errno(r, "%s: failed to handle timer: %m", d->info->sysname);
+        return manager_process(m, &o);
+}
+
+static DeviceContext *device_get_context(Manager *m, Device *d) {
+        DeviceContext *ctx = d->userdata;
+
+        if (ctx)
+                return ctx;
+        ctx = calloc(1, sizeof(DeviceContext));
+        if (!ctx)
+                return NULL;
+        ctx->manager = m;
+        ctx->syspath = strdup(d->info->syspath);
+        if (!ctx->syspath)
+                return mfree(ctx);
+        d->userdata = ctx;
+        return ctx;
+}
+
+static int manager_arm_timer(Manager *m, Device *d, uint64_t usec) {
+        DeviceContext *ctx = device_get_context(m, d);
+        int r;
+
+        if (!ctx)
+                return -ENOMEM;
+
+        ctx->timer = sd_event_source_disable_unref(ctx->timer);
+        r = sd_event_add_time_relative(m->event, &ctx->timer, CLOCK_MONOTONIC, usec, 0, device_timer_handler, ctx);
+        if (r < 0)
+                return r;
+        (void) sd_event_source_set_description(ctx->timer, "device-timer");
+        return 0;
+}
+
+static int manager_execute(Manager *m, Device *d, const Record *rec, Outcome *o) {
+        const DeviceInfo *info = d->info;
+        _cleanup_free_ char *driver = NULL, *reason = NULL;
+        int r;
+
+        switch (rec->action) {
+        case DEVICE_ACTION_UNBIND:
+                r = sysfs_unbind(info->bus, rec->driver, info->sysname);
+                if (r < 0 && r != -ENODEV)
+                        log_action_failed(d, "unbind", r, rec->driver);
+                else
+                        log_info("%s: unbound driver '%s'.", info->sysname, rec->driver);
+                /* -ENODEV: not bound to that driver (any more); the link tells what is. */
+                r = device_dispatch(m->registry, d,
+                                    &(DeviceEvent) { .type = DEVICE_EVENT_UNBIND_RESULT, .error = r == -ENODEV ? 0 : r },
+                                    o);
+                if (r < 0)
+                        return r;
+                return manager_observe_driver(m, d, o);
+
+        case DEVICE_ACTION_PIN_NONE:
+                if (!sysfs_device_has_attribute(info->syspath, "driver_override"))
+                        return 0;
+                r = sysfs_write_device_attribute(info->syspath, "driver_override", "none");
+                if (r < 0)
+                        log_warning_errno(r, "%s: cannot pin driver_override to 'none', ignoring: %m", info->sysname);
+                return 0;
+
+        case DEVICE_ACTION_BIND:
+                r = binder_bind_device(m->kmod, m->config, d, rec->driver, &driver, &reason);
+                if (r == 0) {
+                        log_info("%s: bound driver '%s'.", info->sysname, driver);
+                        r = manager_observe_driver(m, d, o);
+                        if (r < 0)
+                                return r;
+                        r = 0;
+                } else if (!IN_SET(r, -ENOENT, -EAGAIN))
+                        log_action_failed(d, "bind", r, reason);
+                return device_dispatch(m->registry, d,
+                                       &(DeviceEvent) { .type = DEVICE_EVENT_BIND_RESULT, .error = r, .reason = reason },
+                                       o);
+
+        case DEVICE_ACTION_REMOVE:
+                r = sysfs_device_has_attribute(info->syspath, "remove")
+                            ? sysfs_write_device_attribute(info->syspath, "remove", "1")
+                            : -EOPNOTSUPP;
+                if (r < 0)
+                        log_action_failed(d, "remove", r, NULL);
+                else
+                        log_info("%s: removed from bus '%s'.", info->sysname, info->bus);
+                return device_dispatch(m->registry, d, &(DeviceEvent) { .type = DEVICE_EVENT_REMOVE_RESULT, .error = r },
+                                       o);
+
+        case DEVICE_ACTION_ARM_TIMER:
+                return manager_arm_timer(m, d, rec->usec);
+
+        case _DEVICE_ACTION_MAX:
+        case _DEVICE_ACTION_INVALID:
+                break;
+        }
+        assert(false);
+        return -EINVAL;
+}
+
+static void manager_update_status(Manager *m) {
+        _cleanup_free_ char *status = NULL;
+        char buf[512];
+        size_t n = 0;
+
+        n += (size_t) snprintf(buf, sizeof(buf), "%zu devices:", registry_size(m->registry));
+        for (DeviceState s = 0; s < _DEVICE_STATE_MAX && n < sizeof(buf); s++)
+                if (m->counts[s] > 0)
+                        n += (size_t) snprintf(buf + n, sizeof(buf) - n, "%s %u %s", n > 0 && buf[n - 1] != ':' ? "," : "",
+                                               m->counts[s], device_state_to_string(s));
+
+        if (streq_ptr(buf, m->status))
+                return;
+        status = strdup(buf);
+        if (!status)
+                return;
+        free(m->status);
+        m->status = TAKE_PTR(status);
+        if (m->ready)
+                (void) sd_notifyf(false, "STATUS=%s", m->status);
+}
+
+/* Walks the records in order; actions' results append further records to the same Outcome. */
+static int manager_process(Manager *m, Outcome *o) {
+        int r, ret = 0;
+
+        for (size_t i = 0; i < o->n_records; i++) {
+                /* A copy: executing may grow (and move) the array. */
+                Record rec = o->records[i];
+
+                if (!rec.device)
+                        continue;
+                if (rec.type != RECORD_ACTION || rec.dry_run) {
+                        log_record(m, &rec);
+                        continue;
+                }
+                r = manager_execute(m, rec.device, &rec, o);
+                if (r < 0 && ret == 0)
+                        ret = log_warning_errno(r, "%s: failed to carry out %s: %m", rec.device->info->sysname,
+                                                device_action_to_string(rec.action));
+        }
+
+        manager_update_status(m);
+        outcome_done(o);
+        return ret;
+}
+
+/* --- events --- */
+
+static const char *uevent_action_to_string(sd_device_action_t a) {
+        static const char *const names[_SD_DEVICE_ACTION_MAX] = {
+                [SD_DEVICE_ADD] = "add",       [SD_DEVICE_REMOVE] = "remove", [SD_DEVICE_CHANGE] = "change",
+                [SD_DEVICE_MOVE] = "move",     [SD_DEVICE_ONLINE] = "online", [SD_DEVICE_OFFLINE] = "offline",
+                [SD_DEVICE_BIND] = "bind",     [SD_DEVICE_UNBIND] = "unbind",
+        };
+        return a >= 0 && a < _SD_DEVICE_ACTION_MAX ? names[a] : "unknown";
+}
+
+static bool manager_is_bus(Manager *m, const char *subsystem) {
+        _cleanup_free_ char *path = NULL;
+
+        if (strv_contains(m->buses, subsystem))
+                return true;
+        /* A bus that appeared before its "bus" uevent reached us. */
+        if (!sysfs_name_is_safe(subsystem) || asprintf(&path, "/sys/bus/%s", subsystem) < 0)
+                return false;
+        return access(path, F_OK) >= 0;
+}
+
+static int manager_add_bus(Manager *m, const char *bus) {
+        int r;
+
+        if (strv_contains(m->buses, bus))
+                return 0;
+        r = lockdown_bus(bus, m->config->mode == MODE_AUDIT);
+        if (r < 0)
+                return r;
+        log_info("New bus '%s': driver autoprobe %s.", bus, m->config->mode == MODE_AUDIT ? "left on (audit)" : "disabled");
+        return strv_extend(&m->buses, bus);
+}
+
+static int manager_add_device(Manager *m, sd_device *dev, Outcome *o) {
+        _cleanup_(device_info_freep) DeviceInfo *info = NULL;
+        const char *syspath = NULL;
+        Device *d = NULL;
+        int r;
+
+        r = device_info_from_sd_device(dev, &info);
+        if (r < 0) {
+                (void) sd_device_get_syspath(dev, &syspath);
+                /* A device we cannot parse gets no driver from us; say so. */
+                return log_warning_errno(r, "Ignoring device '%s' with invalid properties: %m", strna(syspath));
+        }
+
+        m->counts[DEVICE_NEW]++;
+        r = registry_add(m->registry, TAKE_PTR(info), o, &d);
+        if (r == -EEXIST)
+                m->counts[DEVICE_NEW]--;
+        return r;
+}
+
+static int manager_handle_uevent(sd_device_monitor *monitor, sd_device *dev, void *userdata) {
+        Manager *m = userdata;
+        _cleanup_(outcome_done) Outcome o = {};
+        const char *subsystem = NULL, *syspath = NULL, *sysname = NULL;
+        sd_device_action_t action;
+        Device *d;
+        int r;
+
+        if (sd_device_get_action(dev, &action) < 0 || sd_device_get_syspath(dev, &syspath) < 0 ||
+            sd_device_get_subsystem(dev, &subsystem) < 0)
+                return 0;
+
+        if (streq(subsystem, "bus")) {
+                if (action == SD_DEVICE_ADD && sd_device_get_sysname(dev, &sysname) >= 0)
+                        (void) manager_add_bus(m, sysname);
+                return 0;
+        }
+        if (!manager_is_bus(m, subsystem))
+                return 0;
+
+        d = registry_get(m->registry, syspath);
+        log_debug("uevent %s %s (%s)", uevent_action_to_string(action), syspath, subsystem);
+
+        switch (action) {
+        case SD_DEVICE_REMOVE:
+                if (d) {
+                        m->counts[d->state]--;
+                        log_info("%s: removed (was %s).", d->info->sysname, device_state_to_string(d->state));
+                        registry_remove(m->registry, d, &o);
+                }
+                break;
+
+        case SD_DEVICE_ADD:
+        case SD_DEVICE_BIND:
+        case SD_DEVICE_UNBIND:
+        case SD_DEVICE_CHANGE:
+        case SD_DEVICE_MOVE:
+        case SD_DEVICE_ONLINE:
+        case SD_DEVICE_OFFLINE:
+                if (!d) {
+                        r = manager_add_device(m, dev, &o);
+                        if (r < 0 && r != -EEXIST)
+                                log_debug_errno(r, "Failed to track %s: %m", syspath);
+                } else
+                        /* Whatever the event says, check the binding it may have changed. */
+                        (void) manager_observe_driver(m, d, &o);
+                break;
+
+        case _SD_DEVICE_ACTION_MAX:
+        case _SD_DEVICE_ACTION_INVALID:
+        default:
+                break;
+        }
+
+        (void) manager_process(m, &o);
+        return 0;
+}
+
+static int manager_coldplug(Manager *m) {
+        _cleanup_(sd_device_enumerator_unrefp) sd_device_enumerator *e = NULL;
+        _cleanup_(outcome_done) Outcome o = {};
+        _cleanup_free_ DeviceInfo **infos = NULL;
+        size_t n = 0, allocated = 0;
+        int r;
+
+        r = sd_device_enumerator_new(&e);
+        if (r < 0)
+                return r;
+        /* Every bus device, whatever its state; class devices (net, block, …) are not ours. */
+        r = sd_device_enumerator_allow_uninitialized(e);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(bus, m->buses) {
+                r = sd_device_enumerator_add_match_subsystem(e, *bus, true);
+                if (r < 0)
+                        return r;
+        }
+
+        for (sd_device *dev = sd_device_enumerator_get_device_first(e); dev;
+             dev = sd_device_enumerator_get_device_next(e)) {
+                DeviceInfo *info;
+                const char *syspath = NULL;
+
+                r = device_info_from_sd_device(dev, &info);
+                if (r < 0) {
+                        (void) sd_device_get_syspath(dev, &syspath);
+                        log_warning_errno(r, "Ignoring device '%s' with invalid properties: %m", strna(syspath));
+                        continue;
+                }
+                if (n == allocated) {
+                        size_t k = MAX(allocated * 2, 64U);
+                        DeviceInfo **t = realloc(infos, k * sizeof(DeviceInfo *));
+                        if (!t) {
+                                device_info_free(info);
+                                r = -ENOMEM;
+                                goto fail;
+                        }
+                        infos = t;
+                        allocated = k;
+                }
+                infos[n++] = info;
+        }
+
+        registry_sort_coldplug(infos, n);
+
+        for (size_t i = 0; i < n; i++) {
+                DeviceInfo *info = TAKE_PTR(infos[i]);
+
+                m->counts[DEVICE_NEW]++;
+                r = registry_add(m->registry, info, &o, NULL);
+                if (r == -EEXIST) {
+                        m->counts[DEVICE_NEW]--;
+                        continue;
+                }
+                if (r < 0)
+                        log_warning_errno(r, "Failed to track device: %m");
+                /* Process per device, so a parent's binding is done before its children are looked at. */
+                (void) manager_process(m, &o);
+        }
+        log_info("Coldplug: %zu devices on %zu buses.", n, strv_length(m->buses));
+        return 0;
+
+fail:
+        for (size_t i = 0; i < n; i++)
+                device_info_free(infos[i]);
+        return r;
+}
+
+int manager_start(Manager *m) {
+        bool audit;
+        int r;
+
+        if (m->config->mode == MODE_OFF) {
+                log_notice("Mode=off: not managing devices; the kernel's default binding behaviour applies.");
+                (void) sd_notify(false, "READY=1\nSTATUS=Mode=off: not managing devices");
+                return 0;
+        }
+        audit = m->config->mode == MODE_AUDIT;
+
+        r = module_loader_new(m->options.modules_dir, m->options.modprobe_dirs, &m->kmod);
+        if (r < 0)
+                return log_error_errno(r, "Failed to initialise libkmod for '%s': %m",
+                                       m->options.modules_dir ?: "/lib/modules/<running kernel>");
+
+        r = registry_new(m->config, m->policy, &m->registry);
+        if (r < 0)
+                return log_oom();
+        m->registry->userdata_free = device_context_free;
+
+        /* Monitor first: nothing that happens from here on can be missed. */
+        r = sd_device_monitor_new(&m->monitor);
+        if (r < 0)
+                return log_error_errno(r, "Failed to create device monitor: %m");
+        (void) sd_device_monitor_set_receive_buffer_size(m->monitor, 128 * 1024 * 1024);
+        r = sd_device_monitor_attach_event(m->monitor, m->event);
+        if (r < 0)
+                return log_error_errno(r, "Failed to attach device monitor: %m");
+        r = sd_device_monitor_start(m->monitor, manager_handle_uevent, m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start device monitor: %m");
+
+        r = lockdown_all_buses(audit, &m->buses);
+        if (r < 0)
+                log_error_errno(r, "Failed to disable driver autoprobe on every bus, continuing: %m");
+        (void) lockdown_modules_autoprobe(audit);
+
+        r = manager_coldplug(m);
+        if (r < 0)
+                return log_error_errno(r, "Failed to enumerate devices: %m");
+
+        m->ready = true;
+        manager_update_status(m);
+        log_struct_internal(LOG_INFO, 0, MESSAGE_ID_MANAGER_READY, NULL, "Ready (%s): %s", mode_to_string(m->config->mode),
+                            strna(m->status));
+        (void) sd_notifyf(false, "READY=1\nSTATUS=%s", strna(m->status));
+        return 0;
+}

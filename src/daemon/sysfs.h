@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* sysfs.h — the driver-binding files of kernel-abi.md §1, and nothing else. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "macro.h"
+
+/* Kernel object names never contain '/'; refuse anything that could escape a sysfs directory. */
+bool sysfs_name_is_safe(const char *name) _pure_;
+
+/* The driver bound to the device at syspath: 1 and *ret_driver set, or 0 if none. */
+int sysfs_read_driver(const char *syspath, char **ret_driver);
+
+/* The module providing a bus's driver: 1 with *ret_module, or 0 with *ret_module = NULL when the
+ * driver is built in (no "module" link). -ENOENT if the driver does not exist on that bus. */
+int sysfs_driver_module(const char *bus, const char *driver, char **ret_module);
+
+bool sysfs_device_has_attribute(const char *syspath, const char *attribute);
+int sysfs_write_device_attribute(const char *syspath, const char *attribute, const char *value);
+
+int sysfs_bind(const char *bus, const char *driver, const char *sysname);
+int sysfs_unbind(const char *bus, const char *driver, const char *sysname);
+bool sysfs_bus_has_driver(const char *bus, const char *driver);
+
+/* Buses under /sys/bus, sorted. */
+int sysfs_list_buses(char ***ret);

@@ -1,0 +1,293 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# agent.sh — the guest side of the VM suite: run one scenario, print what happened, power off.
+#
+# Runs in the initramfs and, for scenarios that boot the root filesystem, again in the booted
+# system. The scenario comes from the kernel command line (tdispd.test=NAME). Everything the host
+# asserts on is printed to the second serial port (/dev/ttyS1), which nothing else writes to, so
+# kernel messages never break a line:
+#
+#   TDISPD-TEST: <phase>.<key>=<value>                 one fact (phase: initrd or system)
+#   TDISPD-TEST: host.request=<name>                   ask the host to act (QEMU monitor)
+#   TDISPD-TEST-BEGIN <phase>.<name> / TDISPD-TEST-END <phase>.<name>   a block (journal, output)
+#
+# "agent setup" runs before tdispd (scenario preparation: e.g. a broken configuration); "agent run"
+# runs after tdispd started or failed, waits until device bindings are stable, acts, reports.
+set -u
+
+OUT=/dev/ttyS1
+TEST_DATA=/usr/lib/tdispd-test
+SCENARIO=
+PHASE=system
+[[ -e /etc/initrd-release ]] && PHASE=initrd
+
+for arg in $(< /proc/cmdline); do
+    case "$arg" in
+        tdispd.test=*) SCENARIO="${arg#tdispd.test=}" ;;
+    esac
+done
+
+exec 3> "$OUT" || exit 1
+stty -F "$OUT" raw -echo 2> /dev/null
+
+marker() {
+    printf 'TDISPD-TEST: %s.%s=%s\n' "$PHASE" "$1" "$2" >&3
+}
+
+block_begin() {
+    printf 'TDISPD-TEST-BEGIN %s.%s\n' "$PHASE" "$1" >&3
+}
+
+block_end() {
+    printf 'TDISPD-TEST-END %s.%s\n' "$PHASE" "$1" >&3
+}
+
+uptime_s() {
+    local up
+    read -r up _ < /proc/uptime
+    echo "$up"
+}
+
+unit_prop() {
+    systemctl show -P "$2" "$1" 2> /dev/null
+}
+
+# "driver" of a sysfs device, or "-" when nothing is bound.
+driver_of() {
+    local link
+    link=$(readlink "$1/driver" 2> /dev/null) || { echo -; return; }
+    echo "${link##*/}"
+}
+
+# One line per device and bus: the binding state that the scenarios wait on and report.
+snapshot_bindings() {
+    local d
+    for d in /sys/bus/pci/devices/* /sys/bus/virtio/devices/*; do
+        [[ -e $d ]] || continue
+        printf '%s=%s ' "${d##*/}" "$(driver_of "$d")"
+    done
+    for d in /sys/bus/*/drivers_autoprobe; do
+        printf '%s=%s ' "$d" "$(< "$d")"
+    done
+}
+
+# Waits until tdispd has left its start-up, then until no binding changed for 3 s (max $1 s).
+wait_stable() {
+    local limit="$1" start now last cur same=0 state
+    start=$SECONDS
+    while ((SECONDS - start < limit)); do
+        state=$(unit_prop tdispd.service ActiveState)
+        [[ $state == activating || $state == deactivating ]] || break
+        sleep 0.5
+    done
+    udevadm settle --timeout=60 2> /dev/null
+    last=$(snapshot_bindings)
+    while ((SECONDS - start < limit)); do
+        sleep 1
+        cur=$(snapshot_bindings)
+        if [[ $cur == "$last" ]]; then
+            ((++same >= 3)) && break
+        else
+            same=0
+            last=$cur
+        fi
+    done
+    now=$SECONDS
+    marker "${2:-settle}.seconds" "$((now - start))"
+}
+
+wait_for_path() {
+    local path="$1" limit="$2" start=$SECONDS
+    while [[ ! -e $path ]]; do
+        ((SECONDS - start >= limit)) && return 1
+        sleep 0.5
+    done
+}
+
+report_unit() {
+    local key unit
+    for key in ActiveState SubState Result ExecMainStatus ExecMainCode NRestarts MainPID StatusText \
+        ConditionResult InactiveExitTimestampMonotonic ActiveEnterTimestampMonotonic; do
+        marker "tdispd.$key" "$(unit_prop tdispd.service "$key")"
+    done
+    # When the units tdispd is ordered against ran (microseconds since boot).
+    for unit in systemd-udevd systemd-udev-trigger systemd-modules-load; do
+        for key in InactiveExitTimestampMonotonic ActiveEnterTimestampMonotonic; do
+            marker "unit.$unit.$key" "$(unit_prop "$unit.service" "$key")"
+        done
+    done
+}
+
+report_state() {
+    local d f
+    report_unit
+    for f in /sys/bus/*/drivers_autoprobe; do
+        f=${f%/drivers_autoprobe}
+        marker "autoprobe.${f##*/}" "$(< "$f/drivers_autoprobe")"
+    done
+    if [[ -e /sys/module/module/parameters/modules_autoprobe ]]; then
+        marker modules_autoprobe "$(< /sys/module/module/parameters/modules_autoprobe)"
+    fi
+    for d in /sys/bus/pci/devices/*; do
+        f=${d##*/}
+        marker "pci.$f.id" "$(< "$d/vendor"):$(< "$d/device")"
+        marker "pci.$f.class" "$(< "$d/class")"
+        marker "pci.$f.driver" "$(driver_of "$d")"
+        marker "pci.$f.driver_override" "$(< "$d/driver_override")"
+        [[ -e $d/tsm ]] && marker "pci.$f.tsm" "$(ls "$d/tsm" | tr '\n' ' ')"
+    done
+    for d in /sys/bus/virtio/devices/*; do
+        [[ -e $d ]] || continue
+        f=${d##*/}
+        marker "virtio.$f.parent" "$(basename "$(readlink -f "$d/..")")"
+        marker "virtio.$f.device" "$(< "$d/device")"
+        marker "virtio.$f.driver" "$(driver_of "$d")"
+    done
+    marker modules "$(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"
+    if [[ -d /run/tdispd ]]; then
+        marker rundir "$(cd /run/tdispd && find . -mindepth 1 | sort | tr '\n' ' ')"
+    else
+        marker rundir "-"
+    fi
+}
+
+report_journal() {
+    block_begin journal
+    journalctl -b -u tdispd.service -o json --no-pager >&3 2> /dev/null
+    block_end journal
+    block_begin journal-text
+    journalctl -b -o short-monotonic --no-pager >&3 2> /dev/null
+    block_end journal-text
+}
+
+finish() {
+    marker uptime "$(uptime_s)"
+    marker end 1
+    exec 3>&-
+    systemctl --no-block poweroff
+    exit 0
+}
+
+# -- scenarios --
+
+# Hot-add devices through the host's QEMU monitor and watch the kernel's view of them.
+scenario_hotplug() {
+    local dev=/sys/bus/pci/devices/0000:01:00.0 dev2=/sys/bus/pci/devices/0000:02:00.0 mon
+    # On 6.1 a hot-added PCI device binds inside the kernel, ignoring drivers_autoprobe, when its
+    # driver is loaded. Make sure e1000e is (with autoprobe off loading it binds nothing).
+    if grep -q '^e1000e ' /proc/modules; then
+        marker hotplug.e1000e_loaded_before yes
+    else
+        marker hotplug.e1000e_loaded_before no
+        modprobe e1000e
+    fi
+    udevadm monitor --kernel --subsystem-match=pci > /run/tdispd-test-uevents 2>&1 &
+    mon=$!
+    sleep 1
+    printf 'TDISPD-TEST: host.request=hotplug-e1000e\n' >&3
+    if wait_for_path "$dev" 90; then
+        marker hotplug.e1000e.appeared "$(uptime_s)"
+    else
+        marker hotplug.e1000e.appeared no
+    fi
+    printf 'TDISPD-TEST: host.request=hotplug-virtio-net\n' >&3
+    if wait_for_path "$dev2" 90; then
+        marker hotplug.virtio.appeared "$(uptime_s)"
+    else
+        marker hotplug.virtio.appeared no
+    fi
+    wait_stable 60 hotplug.settle
+    kill "$mon" 2> /dev/null
+    wait "$mon" 2> /dev/null
+    marker hotplug.e1000e.uevents "$(awk '/0000:01:00.0 \(pci\)/ { printf "%s ", $2 }' /run/tdispd-test-uevents)"
+    marker hotplug.virtio.uevents "$(awk '/0000:02:00.0 \(pci\)/ { printf "%s ", $2 }' /run/tdispd-test-uevents)"
+}
+
+# Freeze tdispd, do behind its back what it must undo, kill it; systemd restarts it.
+scenario_kill9() {
+    local pid dev=/sys/bus/pci/devices/0000:00:03.0 start
+    pid=$(unit_prop tdispd.service MainPID)
+    marker kill9.pid_before "$pid"
+    if [[ $pid == 0 ]]; then
+        return
+    fi
+    kill -STOP "$pid"
+    # A new bus while nobody watches: only the udev rule can switch its autoprobe off.
+    modprobe slimbus
+    udevadm settle --timeout=30
+    marker kill9.newbus.slimbus.autoprobe "$(cat /sys/bus/slimbus/drivers_autoprobe 2> /dev/null || echo missing)"
+    # A binding policy does not allow, made while tdispd is frozen.
+    modprobe e1000e
+    echo > "$dev/driver_override" 2> /dev/null
+    echo 0000:00:03.0 > /sys/bus/pci/drivers/e1000e/bind 2> /dev/null
+    marker kill9.e1000e.driver_while_stopped "$(driver_of "$dev")"
+    kill -KILL "$pid"
+    start=$SECONDS
+    while ((SECONDS - start < 60)); do
+        [[ $(unit_prop tdispd.service NRestarts) -ge 1 &&
+            $(unit_prop tdispd.service ActiveState) == active ]] && break
+        sleep 0.5
+    done
+    marker kill9.restart_seconds "$((SECONDS - start))"
+    marker kill9.pid_after "$(unit_prop tdispd.service MainPID)"
+    wait_stable 60 kill9.settle
+}
+
+# The TSM emulator's own self-test drives the TDISP device by hand, which tdispd would undo: run
+# it with tdispd stopped, then start tdispd again and let it take the device over.
+scenario_tsm() {
+    local rc
+    marker tsm.class "$(ls /sys/class/tsm 2> /dev/null | tr '\n' ' ')"
+    systemctl stop tdispd.service
+    block_begin tsm-selftest
+    TSM_EVIDENCE_DUMP="$TEST_DATA/tsm-evidence-dump" "$TEST_DATA/devsec-selftest.sh" >&3 2>&1
+    rc=$?
+    block_end tsm-selftest
+    marker tsm.selftest_rc "$rc"
+    systemctl start tdispd.service
+    wait_stable 60 tsm.settle
+}
+
+run() {
+    marker scenario "$SCENARIO"
+    marker agent_start "$(uptime_s)"
+    marker cmdline "$(< /proc/cmdline)"
+    wait_stable 90
+    marker stable_at "$(uptime_s)"
+    case "$PHASE:$SCENARIO" in
+        initrd:hotplug) scenario_hotplug ;;
+        initrd:kill9) scenario_kill9 ;;
+        initrd:tsm) scenario_tsm ;;
+    esac
+    report_state
+    report_journal
+    # Scenarios that boot the root filesystem carry on after the initramfs.
+    case "$PHASE:$SCENARIO" in
+        initrd:rootfs*)
+            marker continue 1
+            exec 3>&-
+            exit 0
+            ;;
+    esac
+    finish
+}
+
+# Runs before tdispd.service.
+setup() {
+    case "$SCENARIO" in
+        badconfig)
+            mkdir -p /etc/tdispd.conf.d
+            cp "$TEST_DATA/99-broken.conf" /etc/tdispd.conf.d/99-broken.conf
+            marker setup.badconfig /etc/tdispd.conf.d/99-broken.conf
+            ;;
+    esac
+}
+
+case "${1-}" in
+    setup) setup ;;
+    run) run ;;
+    *)
+        echo "usage: $0 setup|run" >&2
+        exit 2
+        ;;
+esac

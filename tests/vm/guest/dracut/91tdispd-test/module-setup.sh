@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# module-setup.sh — dracut module for the VM suite only: the guest agent, its units, the test
+# policy, the scenario data and the tools the agent uses. Never part of a real initramfs: it is
+# copied into the suite's private dracutbasedir, and TDISPD_TEST_GUEST_DIR points at tests/vm/guest
+# (TDISPD_TEST_KMOD_OUT, when set, at the output of tests/kmod/build.sh: the TSM emulator's
+# self-test script and its helpers; the modules themselves come in through --add-drivers).
+#
+# shellcheck disable=SC2154 # initdir and SYSTEMCTL are set by dracut
+
+check() {
+    [[ -d ${TDISPD_TEST_GUEST_DIR-} ]] || return 1
+    return 255
+}
+
+depends() {
+    echo bash tdispd
+    return 0
+}
+
+install() {
+    local g="$TDISPD_TEST_GUEST_DIR" f
+
+    inst_script "$g/agent.sh" /usr/lib/tdispd-test/agent
+    inst_simple "$g/99-broken.conf" /usr/lib/tdispd-test/99-broken.conf
+    if [[ -d ${TDISPD_TEST_KMOD_OUT-} ]]; then
+        for f in "$TDISPD_TEST_KMOD_OUT"/*; do
+            if [[ -f $f && $f != *.ko ]]; then
+                inst_simple "$f" "/usr/lib/tdispd-test/${f##*/}"
+                chmod +x "$initdir/usr/lib/tdispd-test/${f##*/}"
+            fi
+        done
+    fi
+    for f in "$g"/policy/*.policy; do
+        inst_simple "$f" "/etc/tdispd/policy.d/${f##*/}"
+    done
+
+    inst_simple "$g/tdispd-test-setup.service" /usr/lib/systemd/system/tdispd-test-setup.service
+    inst_simple "$g/tdispd-test-agent.service" /usr/lib/systemd/system/tdispd-test-agent.service
+    $SYSTEMCTL -q --root "$initdir" enable tdispd-test-setup.service tdispd-test-agent.service
+
+    inst_multiple awk basename cat cp cut date find grep head kill ls mkdir modprobe readlink sed \
+        sleep sort stty timeout tr
+}
