@@ -13,6 +13,10 @@ static const char *const driver_verdict_table[_DRIVER_VERDICT_MAX] = {
         [DRIVER_REFUSED_ACTION] = "action-forbids-driver",
         [DRIVER_REFUSED_NOT_RULE_DRIVER] = "not-rule-driver",
         [DRIVER_REFUSED_UNTRUSTED] = "untrusted-driver",
+        [DRIVER_REFUSED_NOT_ACCEPTED] = "not-accepted",
+        [DRIVER_REFUSED_TOPOLOGY] = "topology-locked",
+        [DRIVER_ALLOWED_PREPARE] = "allowed-prepare",
+        [DRIVER_ALLOWED_ACCEPTED] = "allowed-accepted",
 };
 
 DEFINE_STRING_TABLE_LOOKUP(driver_verdict, DriverVerdict, _DRIVER_VERDICT_MAX);

@@ -25,6 +25,10 @@ typedef enum DriverVerdict {
         DRIVER_REFUSED_ACTION,          /* the device's action allows no driver (now) */
         DRIVER_REFUSED_NOT_RULE_DRIVER, /* the rule names another Driver= */
         DRIVER_REFUSED_UNTRUSTED,       /* not in TrustedDrivers= */
+        DRIVER_REFUSED_NOT_ACCEPTED,    /* TDISP device not accepted (yet): no operational driver */
+        DRIVER_REFUSED_TOPOLOGY,        /* appeared after the topology was locked */
+        DRIVER_ALLOWED_PREPARE,         /* the prepare driver, during the prepare step */
+        DRIVER_ALLOWED_ACCEPTED,        /* operational driver of an accepted TDISP device */
         _DRIVER_VERDICT_MAX,
         _DRIVER_VERDICT_INVALID = -EINVAL,
 } DriverVerdict;
@@ -32,7 +36,7 @@ typedef enum DriverVerdict {
 DECLARE_STRING_TABLE_LOOKUP(driver_verdict, DriverVerdict);
 
 static inline bool driver_verdict_allowed(DriverVerdict v) {
-        return v == DRIVER_ALLOWED || v == DRIVER_ALLOWED_BUILTIN;
+        return IN_SET(v, DRIVER_ALLOWED, DRIVER_ALLOWED_BUILTIN, DRIVER_ALLOWED_PREPARE, DRIVER_ALLOWED_ACCEPTED);
 }
 
 void policy_decide(const Config *c, const Policy *p, const DeviceInfo *d, Decision *ret);

@@ -12,6 +12,7 @@
 #include "device-info.h"
 #include "modalias.h"
 #include "parse-util.h"
+#include "path-util.h"
 #include "strv.h"
 
 /* Property names are short identifiers ("ID_VENDOR_FROM_DATABASE" is among the longest). */
@@ -86,21 +87,7 @@ static bool path_component_is_valid(const char *s) {
 
 /* "/devices/…" with no empty, "." or ".." component, so that "/sys" + DEVPATH stays inside /sys. */
 static bool devpath_is_valid(const char *p) {
-        const char *s;
-
-        s = startswith(p, "/devices/");
-        if (!s)
-                return false;
-
-        for (;;) {
-                size_t n = strcspn(s, "/");
-
-                if (n == 0 || (n == 1 && s[0] == '.') || (n == 2 && s[0] == '.' && s[1] == '.'))
-                        return false;
-                if (s[n] == '\0')
-                        return true;
-                s += n + 1;
-        }
+        return startswith(p, "/devices/") && path_is_normalized(p);
 }
 
 /* "VVVV:DDDD", as the kernel prints PCI_ID= and PCI_SUBSYS_ID=. */

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "driver-match.h"
+#include "path-util.h"
 #include "strv.h"
 
 /* Real files are a few KiB; bigger inputs only slow the fuzzer down (the size limit has a unit test). */
@@ -22,6 +23,15 @@ static void check_config(const Config *c) {
                 assert(driver_glob_is_valid(*g));
         STRV_FOREACH(g, c->denied_drivers)
                 assert(driver_glob_is_valid(*g));
+        assert(c->tsm_abi >= 0 && c->tsm_abi < _TSM_ABI_MAX);
+        assert(c->verifier.kind >= 0 && c->verifier.kind < _VERIFIER_KIND_MAX);
+        assert((c->verifier.path != NULL) == IN_SET(c->verifier.kind, VERIFIER_EXEC, VERIFIER_LOCAL));
+        assert(!c->verifier.path || path_is_normalized(c->verifier.path));
+        assert(c->verifier_timeout_usec > 0 && c->verifier_timeout_usec <= CONFIG_TIMEOUT_USEC_MAX);
+        assert(c->prepare_timeout_usec > 0 && c->prepare_timeout_usec <= CONFIG_TIMEOUT_USEC_MAX);
+        assert(c->pipeline_attempts >= 1 && c->pipeline_attempts <= CONFIG_PIPELINE_ATTEMPTS_MAX);
+        assert(c->topology_lock >= 0 && c->topology_lock < _TOPOLOGY_LOCK_TRIGGER_MAX);
+        assert(c->on_topology_violation >= 0 && c->on_topology_violation < _TOPOLOGY_VIOLATION_ACTION_MAX);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "driver-match.h"
+#include "path-util.h"
 #include "policy.h"
 
 #define FUZZ_INPUT_MAX (64U * 1024U)
@@ -42,6 +43,10 @@ static void check_rule(const PolicyRule *r) {
                 assert(!r->driver);
         if (r->action == POLICY_ACTION_ACCEPT)
                 assert(r->tdisp != 0);
+        assert(IN_SET(r->on_reject, POLICY_ACTION_SHARED, POLICY_ACTION_DENY, POLICY_ACTION_REMOVE));
+        assert(r->verifier.kind >= 0 && r->verifier.kind < _VERIFIER_KIND_MAX);
+        assert((r->verifier.path != NULL) == IN_SET(r->verifier.kind, VERIFIER_EXEC, VERIFIER_LOCAL));
+        assert(!r->verifier.path || path_is_normalized(r->verifier.path));
         for (size_t i = 0; i < r->n_classes; i++) {
                 assert(r->classes[i].value <= 0xffffff && r->classes[i].mask <= 0xffffff);
                 assert((r->classes[i].value & ~r->classes[i].mask) == 0);
@@ -58,7 +63,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (size > FUZZ_INPUT_MAX)
                 return 0;
 
-        r = policy_rule_parse_buffer((const char *) data, size, "/etc/tdispd/policy.d/50-fuzz.policy", &rule, &e);
+        r = policy_rule_parse_buffer((const char *) data, size, "/etc/tdispd/policy.d/50-fuzz.policy", &rule,
+                                     &e);
         assert(r <= 0);
         assert(e.error == r);
         if (r < 0) {

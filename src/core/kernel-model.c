@@ -58,6 +58,8 @@ DeviceInfo *model_device_info(const ModelDevice *md) {
         }
         assert(device_info_from_properties(props, &info, NULL) >= 0);
 
+        info->tdisp = md->tdisp;
+
         /* As the daemon does: the module link decides "built in". */
         if (md->bound) {
                 free(info->driver_module);
@@ -80,10 +82,19 @@ static int model_observe(KernelModel *k, Device *d, ModelDevice *md, Outcome *o)
                                o);
 }
 
+static void model_violation(KernelModel *k, ModelDevice *md, const char *what) {
+        k->violations++;
+        snprintf(k->violation, sizeof(k->violation), "%s: %s", md->syspath, what);
+}
+
 /* The kernel's bind store: driver_override first, then the id table. */
-static int model_bind_write(ModelDevice *md, const ModelDriver *drv) {
+static int model_bind_write(KernelModel *k, ModelDevice *md, const ModelDriver *drv) {
         if (md->bound)
                 return -EBUSY;
+        /* Invariant 4: nothing but the prepare driver before lock, nothing at all between lock and
+         * accept. */
+        if (md->tdisp && md->tdisp_state == MODEL_TDISP_LOCKED)
+                model_violation(k, md, "driver bound while locked");
         if (md->has_override && md->override[0] && !streq(md->override, drv->name))
                 return -ENODEV;
         if (md->bind_error_count > 0) {
@@ -107,8 +118,12 @@ static int model_execute(KernelModel *k, Device *d, const Record *rec, Outcome *
                         r = md->unbind_error;
                 else if (!md->bound || !streq(md->bound->name, rec->driver))
                         r = -ENODEV;
-                else
+                else {
                         md->bound = NULL;
+                        /* Unbinding clears Bus Master Enable: a locked or running TDI goes to ERROR. */
+                        if (md->tdisp && IN_SET(md->tdisp_state, MODEL_TDISP_LOCKED, MODEL_TDISP_RUN))
+                                md->tdisp_state = MODEL_TDISP_ERROR;
+                }
                 r = device_dispatch(k->registry, d,
                                     &(DeviceEvent) { .type = DEVICE_EVENT_UNBIND_RESULT, .error = r == -ENODEV ? 0 : r },
                                     o);
@@ -129,13 +144,13 @@ static int model_execute(KernelModel *k, Device *d, const Record *rec, Outcome *
 
                         if (rec->driver && !streq(rec->driver, drv->name))
                                 continue;
-                        if (!driver_verdict_allowed(decision_check_driver(k->registry->config, &d->decision,
-                                                                          drv->name, drv->module, !drv->module)))
+                        if (!driver_verdict_allowed(device_check_driver(k->registry, d, drv->name, drv->module,
+                                                                        !drv->module)))
                                 continue;
                         if (md->has_override)
                                 snprintf(md->override, sizeof(md->override), "%s", drv->name);
                         k->binds++;
-                        r = model_bind_write(md, drv);
+                        r = model_bind_write(k, md, drv);
                         if (r == -EBUSY)
                                 r = 0;
                         break;
@@ -166,6 +181,94 @@ static int model_execute(KernelModel *k, Device *d, const Record *rec, Outcome *
                 k->timers++;
                 k->pending_timer[md - k->devices] = true;
                 return 0;
+
+
+        case DEVICE_ACTION_PREPARE:
+                if (!md->prepare)
+                        return device_dispatch(k->registry, d,
+                                               &(DeviceEvent) { .type = DEVICE_EVENT_PREPARE_RESULT, .error = -ENOENT }, o);
+                if (md->has_override)
+                        snprintf(md->override, sizeof(md->override), "%s", md->prepare->name);
+                r = model_bind_write(k, md, md->prepare);
+                if (r == 0)
+                        md->prepare_probes++;
+                return device_dispatch(k->registry, d,
+                                       &(DeviceEvent) { .type = DEVICE_EVENT_PREPARE_RESULT, .error = r,
+                                                        .driver = md->prepare->name, .module = md->prepare->module },
+                                       o);
+
+        case DEVICE_ACTION_LOCK:
+                if (md->bound) {
+                        model_violation(k, md, "lock written with a driver bound");
+                        r = -EBUSY;
+                } else if (md->tdisp_state != MODEL_TDISP_UNLOCKED)
+                        r = -EBUSY;
+                else if (md->lock_error) {
+                        r = md->lock_error;
+                        md->lock_error = 0;
+                } else {
+                        md->tdisp_state = MODEL_TDISP_LOCKED;
+                        md->lock_generation++;
+                        md->accepts_this_lock = 0;
+                        md->approved_digest[0] = md->last_evidence[0] = '\0';
+                }
+                return device_dispatch(k->registry, d, &(DeviceEvent) { .type = DEVICE_EVENT_LOCK_RESULT, .error = r },
+                                       o);
+
+        case DEVICE_ACTION_READ_EVIDENCE: {
+                char digest[320];
+
+                if (!IN_SET(md->tdisp_state, MODEL_TDISP_LOCKED, MODEL_TDISP_RUN))
+                        r = -ENXIO;
+                else if (md->evidence_error) {
+                        r = md->evidence_error;
+                        md->evidence_error = 0;
+                } else {
+                        /* Fresh per lock, as with a nonce: evidence never repeats across locks. */
+                        snprintf(digest, sizeof(digest), "sha384:%s#%u", md->syspath + 20, md->lock_generation);
+                        snprintf(md->last_evidence, sizeof(md->last_evidence), "%s", digest);
+                }
+                return device_dispatch(k->registry, d,
+                                       &(DeviceEvent) { .type = DEVICE_EVENT_EVIDENCE_RESULT, .error = r,
+                                                        .digest = r == 0 ? digest : NULL },
+                                       o);
+        }
+
+        case DEVICE_ACTION_REQUEST_VERDICT:
+                md->verdict_pending = true;
+                snprintf(md->pending_digest, sizeof(md->pending_digest), "%s", rec->digest);
+                return 0;
+
+        case DEVICE_ACTION_ACCEPT:
+                if (md->bound) {
+                        model_violation(k, md, "accept written with a driver bound");
+                        r = -EBUSY;
+                } else if (md->tdisp_state == MODEL_TDISP_UNLOCKED)
+                        r = -EINVAL;
+                else if (md->accept_error) {
+                        r = md->accept_error;
+                        md->accept_error = 0;
+                } else {
+                        /* Invariant 3: approved, on evidence read after this lock, at most once. */
+                        if (md->accepts_this_lock > 0)
+                                model_violation(k, md, "accept written twice for one lock");
+                        if (!md->approved_digest[0] || !streq(md->approved_digest, md->last_evidence))
+                                model_violation(k, md, "accept without approval of this lock's evidence");
+                        md->accepts_this_lock++;
+                        md->tdisp_state = MODEL_TDISP_RUN;
+                }
+                return device_dispatch(k->registry, d, &(DeviceEvent) { .type = DEVICE_EVENT_ACCEPT_RESULT, .error = r },
+                                       o);
+
+        case DEVICE_ACTION_UNLOCK:
+                if (md->bound)
+                        r = -EBUSY;
+                else if (md->tdisp_state == MODEL_TDISP_UNLOCKED)
+                        r = -EINVAL;
+                else
+                        md->tdisp_state = MODEL_TDISP_UNLOCKED;
+                return device_dispatch(k->registry, d, &(DeviceEvent) { .type = DEVICE_EVENT_UNLOCK_RESULT, .error = r },
+                                       o);
 
         case _DEVICE_ACTION_MAX:
         case _DEVICE_ACTION_INVALID:
@@ -220,6 +323,8 @@ int model_hotplug(KernelModel *k, ModelDevice *md, int bound_candidate) {
 
         md->present = true;
         md->override[0] = '\0';
+        md->intruder = k->registry->topology_locked;
+        md->tdisp_state = MODEL_TDISP_UNLOCKED;
         md->bound = bound_candidate >= 0 ? &md->candidates[bound_candidate] : NULL;
         r = registry_add(k->registry, model_device_info(md), &o, NULL);
         if (r < 0) {
@@ -266,7 +371,51 @@ int model_fire_timers(KernelModel *k) {
         return 0;
 }
 
+int model_deliver_verdicts(KernelModel *k) {
+        int r;
+
+        for (unsigned i = 0; i < k->n_devices; i++) {
+                ModelDevice *md = &k->devices[i];
+                Outcome o = {};
+                Device *d;
+                bool approve = k->verifier == MODEL_VERIFIER_APPROVE;
+                char digest[320];
+
+                if (!md->present || !md->verdict_pending)
+                        continue;
+                md->verdict_pending = false;
+                if (k->verifier == MODEL_VERIFIER_SILENT)
+                        continue;
+                d = registry_get(k->registry, md->syspath);
+                if (!d)
+                        continue;
+
+                snprintf(digest, sizeof(digest), "%s%s", md->pending_digest,
+                         k->verifier == MODEL_VERIFIER_STALE ? "-old" : "");
+                if (approve && streq(digest, md->last_evidence))
+                        snprintf(md->approved_digest, sizeof(md->approved_digest), "%s", digest);
+
+                r = device_dispatch(k->registry, d,
+                                    &(DeviceEvent) { .type = DEVICE_EVENT_VERDICT, .approve = approve, .digest = digest,
+                                                     .reason = approve ? NULL : "model says no" },
+                                    &o);
+                if (r < 0 && r != -ESTALE) {
+                        outcome_done(&o);
+                        return r;
+                }
+                r = model_run(k, &o);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
 bool model_check_invariants(KernelModel *k) {
+        if (k->violations > 0) {
+                snprintf(k->last_error, sizeof(k->last_error), "TSM audit: %s", k->violation);
+                return false;
+        }
+
         for (unsigned i = 0; i < k->n_devices; i++) {
                 ModelDevice *md = &k->devices[i];
                 Device *d;
@@ -285,14 +434,25 @@ bool model_check_invariants(KernelModel *k) {
                 }
                 if (k->registry->config->mode != MODE_ENFORCE || !md->bound)
                         continue;
+                if (md->intruder) {
+                        snprintf(k->last_error, sizeof(k->last_error), "%s appeared after the topology lock but has %s",
+                                 md->syspath, md->bound->name);
+                        return false;
+                }
+                /* Invariant 4, observed: a TDI's operational driver only in RUN. */
+                if (md->tdisp && md->bound != md->prepare && md->tdisp_state == MODEL_TDISP_LOCKED) {
+                        snprintf(k->last_error, sizeof(k->last_error), "%s: driver %s bound while locked", md->syspath,
+                                 md->bound->name);
+                        return false;
+                }
                 /* A driver we failed to detach is reported (FAILED), but it is still a violation. */
-                if (!driver_verdict_allowed(decision_check_driver(k->registry->config, &d->decision, md->bound->name,
-                                                                  md->bound->module, !md->bound->module))) {
+                if (!driver_verdict_allowed(device_check_driver(k->registry, d, md->bound->name, md->bound->module,
+                                                                !md->bound->module))) {
                         snprintf(k->last_error, sizeof(k->last_error), "%s: driver %s bound but not allowed (state %s)",
                                  md->syspath, md->bound->name, device_state_to_string(d->state));
                         return false;
                 }
-                if (d->state != DEVICE_BOUND) {
+                if (!IN_SET(d->state, DEVICE_BOUND, DEVICE_RUNNING, DEVICE_PREPARING)) {
                         snprintf(k->last_error, sizeof(k->last_error), "%s: driver %s bound, state %s", md->syspath,
                                  md->bound->name, device_state_to_string(d->state));
                         return false;

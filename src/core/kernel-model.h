@@ -20,8 +20,23 @@ typedef struct ModelDriver {
         const char *module;     /* NULL: built in */
 } ModelDriver;
 
+typedef enum ModelTdispState {
+        MODEL_TDISP_UNLOCKED,
+        MODEL_TDISP_LOCKED,
+        MODEL_TDISP_RUN,
+        MODEL_TDISP_ERROR,
+} ModelTdispState;
+
+typedef enum ModelVerifier {
+        MODEL_VERIFIER_APPROVE,
+        MODEL_VERIFIER_REJECT,
+        MODEL_VERIFIER_SILENT,          /* never answers: the timeout must fire */
+        MODEL_VERIFIER_STALE,           /* answers about other evidence */
+} ModelVerifier;
+
 typedef struct ModelDevice {
         bool present;
+        bool intruder;          /* hot-added after the topology lock */
         char syspath[256];
         char bus[32];
         char modalias[128];
@@ -35,6 +50,19 @@ typedef struct ModelDevice {
         int bind_error;         /* next bind write fails with this; 0: succeeds */
         unsigned bind_error_count;
         int unbind_error;
+
+        /* TDISP (kernel-abi.md §3), as the TSM emulator implements it. */
+        bool tdisp;
+        ModelTdispState tdisp_state;
+        unsigned accepts_this_lock;
+        unsigned lock_generation;
+        int lock_error, accept_error, evidence_error;   /* next one fails with this */
+        const ModelDriver *prepare;     /* the ccprepare_pci: driver, if one matches */
+        unsigned prepare_probes;
+        char approved_digest[320];      /* what the relying party approved under this lock */
+        char last_evidence[320];        /* the digest of the evidence read under this lock */
+        bool verdict_pending;
+        char pending_digest[300];
 } ModelDevice;
 
 typedef struct KernelModel {
@@ -43,7 +71,12 @@ typedef struct KernelModel {
         Registry *registry;
         unsigned binds, unbinds, removes, timers;
         bool pending_timer[MODEL_DEVICES_MAX];
-        char last_error[512];
+        char last_error[1024];
+
+        ModelVerifier verifier;
+        /* Breaches of invariants 2–4 by tdispd's own writes, as the emulator's audit counts them. */
+        unsigned violations;
+        char violation[600];
 } KernelModel;
 
 ModelDevice *model_add_device(KernelModel *k, const char *syspath, const char *bus, unsigned vendor, unsigned device);
@@ -62,7 +95,12 @@ int model_unplug(KernelModel *k, ModelDevice *md);
 /* Fires every armed timer once. */
 int model_fire_timers(KernelModel *k);
 
+/* The relying party answers every pending request, as k->verifier says. */
+int model_deliver_verdicts(KernelModel *k);
+
 /* Invariant 1 of design.md: in enforce mode, every driver bound in the model is one policy allows,
- * and the registry agrees with the model about which driver is bound. Returns false and fills
- * k->last_error on violation. */
+ * and the registry agrees with the model about which driver is bound; invariants 2–4 (no lock or
+ * accept with a driver bound, accept only approved and once per lock, operational driver only after
+ * accept) were never breached by tdispd's writes; invariant 5 (no driver for a device that appeared
+ * after the topology lock). Returns false and fills k->last_error on violation. */
 bool model_check_invariants(KernelModel *k);

@@ -5,15 +5,30 @@
 
 #include "outcome.h"
 
+static void record_done(Record *r) {
+        free(r->driver);
+        free(r->reason);
+        free(r->digest);
+        free(r->subject);
+}
+
 void outcome_done(Outcome *o) {
         for (size_t i = 0; i < o->n_records; i++)
-                free(o->records[i].driver);
+                record_done(&o->records[i]);
         free(o->records);
         *o = (Outcome) {};
 }
 
+static int copy_string(char **dst, const char *src) {
+        *dst = NULL;
+        if (!src)
+                return 0;
+        *dst = strdup(src);
+        return *dst ? 0 : -ENOMEM;
+}
+
 int outcome_append(Outcome *o, const Record *record) {
-        Record *r;
+        Record copy = *record;
 
         if (o->n_records == o->n_allocated) {
                 size_t n = MAX(o->n_allocated * 2, 16U);
@@ -24,14 +39,14 @@ int outcome_append(Outcome *o, const Record *record) {
                 o->n_allocated = n;
         }
 
-        r = &o->records[o->n_records];
-        *r = *record;
-        r->driver = NULL;
-        if (record->driver) {
-                r->driver = strdup(record->driver);
-                if (!r->driver)
-                        return -ENOMEM;
+        /* The strings belong to the caller (often the device, which may change or go away). */
+        copy.driver = copy.reason = copy.digest = copy.subject = NULL;
+        if (copy_string(&copy.driver, record->driver) < 0 || copy_string(&copy.reason, record->reason) < 0 ||
+            copy_string(&copy.digest, record->digest) < 0 || copy_string(&copy.subject, record->subject) < 0) {
+                record_done(&copy);
+                return -ENOMEM;
         }
-        o->n_records++;
+
+        o->records[o->n_records++] = copy;
         return 0;
 }

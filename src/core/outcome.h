@@ -25,7 +25,15 @@ typedef enum DeviceState {
         DEVICE_NO_DRIVER,       /* may get a driver, but none allowed is available */
         DEVICE_DENIED,          /* policy: no driver, ever */
         DEVICE_REMOVING,        /* policy: removed from its bus; waiting for the kernel to drop it */
-        DEVICE_HELD_NO_TDISP,   /* Action=accept: held with no driver; this build cannot accept TDISP devices */
+        DEVICE_NO_TSM,          /* Action=accept, but the kernel offers no TSM interface for it: no driver */
+        DEVICE_WAITING_TSM,     /* Action=accept: held with no driver until the TSM is ready */
+        DEVICE_PREPARING,       /* the ccprepare_pci: driver is bound and probes the device */
+        DEVICE_LOCKING,         /* tsm/lock is being written */
+        DEVICE_ATTESTING,       /* locked; evidence read, waiting for the relying party's verdict */
+        DEVICE_ACCEPTING,       /* approved; tsm/accept is being written */
+        DEVICE_RUNNING,         /* accepted, and the operational driver is bound */
+        DEVICE_UNLOCKING,       /* a failure or reject: unbinding and unlocking before retry or fallback */
+        DEVICE_RETRY_WAIT,      /* unlocked after a failure; the pipeline restarts after a backoff */
         DEVICE_FAILED,          /* an action failed; reason recorded; no driver bound by us */
         DEVICE_AUDITED,         /* Mode=audit: decision reported, nothing enforced */
         _DEVICE_STATE_MAX,
@@ -40,6 +48,12 @@ typedef enum DeviceActionType {
         DEVICE_ACTION_BIND,             /* resolve, check, load, pin and bind; record.driver if the rule names one */
         DEVICE_ACTION_REMOVE,           /* write 1 to the device's remove attribute */
         DEVICE_ACTION_ARM_TIMER,        /* deliver DEVICE_EVENT_TIMER after record.usec */
+        DEVICE_ACTION_PREPARE,          /* bind the ccprepare_pci: driver, pinned, and let it probe */
+        DEVICE_ACTION_LOCK,             /* write the TSM name to tsm/lock, read it back */
+        DEVICE_ACTION_READ_EVIDENCE,    /* read every evidence object (after this lock) */
+        DEVICE_ACTION_REQUEST_VERDICT,  /* hand the evidence (record.digest) to the relying party */
+        DEVICE_ACTION_ACCEPT,           /* read tsm/accept, write 1 once, read back 1 */
+        DEVICE_ACTION_UNLOCK,           /* write the TSM name to tsm/unlock */
         _DEVICE_ACTION_MAX,
         _DEVICE_ACTION_INVALID = -EINVAL,
 } DeviceActionType;
@@ -51,6 +65,9 @@ typedef enum RecordType {
         RECORD_TRANSITION,      /* old_state → new_state */
         RECORD_REFUSED_BINDING, /* record.driver is bound but not allowed (record.verdict) */
         RECORD_ACTION,          /* carry out record.action (dry_run: only report it) */
+        RECORD_STALE_VERDICT,   /* a verdict for other evidence (record.digest) was refused */
+        RECORD_TOPOLOGY_LOCKED, /* the device topology is locked (record.device is NULL) */
+        RECORD_TOPOLOGY_VIOLATION, /* a device appeared after the lock, or a locked one disappeared */
         _RECORD_TYPE_MAX,
         _RECORD_TYPE_INVALID = -EINVAL,
 } RecordType;
@@ -62,6 +79,10 @@ typedef struct Record {
         DeviceActionType action;
         DriverVerdict verdict;
         char *driver;           /* owned */
+        char *reason;           /* owned: the device's reason when the record was made */
+        char *digest;           /* owned: evidence digest (REQUEST_VERDICT, STALE_VERDICT) */
+        bool appeared;          /* TOPOLOGY_VIOLATION: appeared (true) or disappeared (false) */
+        char *subject;          /* owned: the device's name, for records that outlive the device */
         uint64_t usec;
         bool dry_run;           /* Mode=audit: report "would …", change nothing */
 } Record;
@@ -73,5 +94,5 @@ typedef struct Outcome {
 } Outcome;
 
 void outcome_done(Outcome *o);
-/* Copies driver. */
+/* Copies driver and reason. */
 int outcome_append(Outcome *o, const Record *record);

@@ -38,6 +38,7 @@ PolicyRule *policy_rule_free(PolicyRule *r) {
         strv_free(r->paths);
         strv_free(r->modaliases);
         free(r->driver);
+        verifier_spec_done(&r->verifier);
         return mfree(r);
 }
 
@@ -345,6 +346,43 @@ static int policy_parse_prepare(const IniItem *item, void *data, ConfError *ret_
         return 0;
 }
 
+static int policy_parse_on_reject(const IniItem *item, void *data, ConfError *ret_error) {
+        PolicyAction *on_reject = data, a;
+
+        if (isempty(item->value)) {
+                *on_reject = POLICY_ACTION_DENY;
+                return 0;
+        }
+
+        /* Falling back to accept would retry what was just refused; only the driver-less answers and
+         * shared (use the device untrusted) make sense. */
+        a = policy_action_from_string(item->value);
+        if (!IN_SET(a, POLICY_ACTION_SHARED, POLICY_ACTION_DENY, POLICY_ACTION_REMOVE))
+                return ini_item_error(ret_error, item, -EINVAL,
+                                      "Invalid fallback action '%s', expected shared, deny or remove",
+                                      item->value);
+        *on_reject = a;
+        return 0;
+}
+
+static int policy_parse_verifier(const IniItem *item, void *data, ConfError *ret_error) {
+        VerifierSpec *v = data, n = {};
+        int r;
+
+        if (!isempty(item->value)) {
+                r = verifier_spec_parse(item->value, &n);
+                if (r == -ENOMEM)
+                        return ini_item_error(ret_error, item, r, "Out of memory");
+                if (r < 0)
+                        return ini_item_error(ret_error, item, r,
+                                              "Invalid verifier '%s', expected none, push, "
+                                              "exec:/ABSOLUTE/PATH or local:/ABSOLUTE/PATH", item->value);
+        }
+        verifier_spec_done(v);
+        *v = n;
+        return 0;
+}
+
 static const IniTableItem policy_table[] = {
         { "Match", "Bus", policy_parse_bus, offsetof(PolicyRule, buses) },
         { "Match", "Vendor", policy_parse_vendor, 0 },
@@ -358,6 +396,8 @@ static const IniTableItem policy_table[] = {
         { "Policy", "Action", policy_parse_action, 0 },
         { "Policy", "Driver", policy_parse_driver, 0 },
         { "Policy", "Prepare", policy_parse_prepare, offsetof(PolicyRule, prepare) },
+        { "Policy", "OnReject", policy_parse_on_reject, offsetof(PolicyRule, on_reject) },
+        { "Policy", "Verifier", policy_parse_verifier, offsetof(PolicyRule, verifier) },
 };
 
 typedef struct PolicyParser {
@@ -395,6 +435,8 @@ int policy_rule_parse_buffer(const char *data, size_t size, const char *filename
         rule->tdisp = -1;
         rule->action = _POLICY_ACTION_INVALID;
         rule->prepare = PREPARE_AUTO;
+        rule->on_reject = POLICY_ACTION_DENY;
+        rule->verifier = (VerifierSpec) { .kind = VERIFIER_NONE };
         if (free_and_strdup(&rule->filename, filename) < 0)
                 return conf_error_set(ret_error, filename, 0, NULL, -ENOMEM, "Out of memory");
 

@@ -44,6 +44,8 @@ typedef struct PolicyRule {
         PolicyAction action;    /* required */
         char *driver;           /* operational driver, NULL: best modalias match */
         PrepareMode prepare;
+        PolicyAction on_reject;         /* OnReject=: SHARED, DENY (default) or REMOVE */
+        VerifierSpec verifier;          /* Verifier=: VERIFIER_NONE here means "as configured" */
 } PolicyRule;
 
 typedef struct Policy {

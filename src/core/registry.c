@@ -34,6 +34,8 @@ static Device *device_free(Registry *reg, Device *d) {
                 reg->userdata_free(d->userdata);
         device_info_free(d->info);
         free(d->reason);
+        free(d->prepare_driver);
+        free(d->evidence_digest);
         return mfree(d);
 }
 
@@ -47,6 +49,7 @@ Registry *registry_free(Registry *reg) {
         HASHMAP_FOREACH(d, reg->devices)
                 device_free(reg, d);
         hashmap_free(reg->devices);
+        hashmap_free(reg->topology_snapshot);
         return mfree(reg);
 }
 
@@ -83,7 +86,7 @@ Device *registry_find_parent(const Registry *reg, const Device *d) {
         }
 }
 
-int registry_add(Registry *reg, DeviceInfo *info, Outcome *o, Device **ret) {
+int registry_add_prepared(Registry *reg, DeviceInfo *info, Outcome *o, Device **ret) {
         _cleanup_(device_info_freep) DeviceInfo *owned = info;
         Device *d;
         int r;
@@ -106,10 +109,39 @@ int registry_add(Registry *reg, DeviceInfo *info, Outcome *o, Device **ret) {
         }
 
         policy_decide(reg->config, reg->policy, d->info, &d->decision);
-        r = outcome_append(o, &(Record) { .type = RECORD_DECISION, .device = d });
+        r = outcome_append(o, &(Record) { .type = RECORD_DECISION, .device = d, .old_state = d->state });
         if (r < 0)
                 return r;
 
+        if (reg->topology_locked) {
+                /* After a restart the snapshot says who belongs; otherwise the lock predates the device. */
+                if (reg->topology_snapshot && hashmap_get(reg->topology_snapshot, d->info->sysname))
+                        d->in_topology = true;
+                else {
+                        d->topology_intruder = true;
+                        r = outcome_append(o, &(Record) {
+                                .type = RECORD_TOPOLOGY_VIOLATION,
+                                .device = d,
+                                .old_state = d->state,
+                                .appeared = true,
+                                .subject = d->info->sysname,
+                        });
+                        if (r < 0)
+                                return r;
+                }
+        }
+
+        *ret = d;
+        return 0;
+}
+
+int registry_add(Registry *reg, DeviceInfo *info, Outcome *o, Device **ret) {
+        Device *d = NULL;
+        int r;
+
+        r = registry_add_prepared(reg, info, o, &d);
+        if (r < 0)
+                return r;
         if (ret)
                 *ret = d;
         return device_dispatch(reg, d, &(DeviceEvent) { .type = DEVICE_EVENT_ADDED }, o);
@@ -134,10 +166,19 @@ void registry_remove(Registry *reg, Device *d, Outcome *o) {
                         }
         }
 
-        if (o)
+        if (o) {
                 for (size_t i = 0; i < o->n_records; i++)
                         if (o->records[i].device == d)
                                 o->records[i].device = NULL;
+
+                if (reg->topology_locked && d->in_topology)
+                        (void) outcome_append(o, &(Record) {
+                                .type = RECORD_TOPOLOGY_VIOLATION,
+                                .old_state = d->state,
+                                .appeared = false,
+                                .subject = d->info->sysname,
+                        });
+        }
 
         Device *removed = hashmap_remove(reg->devices, d->info->syspath);
         assert(removed == d);
@@ -189,6 +230,48 @@ int registry_set_policy(Registry *reg, const Config *config, const Policy *polic
                         return r;
         }
         return 0;
+}
+
+int registry_set_tsm_ready(Registry *reg, bool (*tdisp_of)(const Device *d, void *userdata), void *userdata,
+                           Outcome *o) {
+        _cleanup_free_ Device **devices = NULL;
+        size_t n = 0;
+        Device *d;
+        int r;
+
+        reg->tsm_ready = true;
+
+        /* Collect first: dispatching may add records but never devices; still, do not iterate the
+         * table while handing devices to code that could change it. */
+        devices = calloc(MAX(hashmap_size(reg->devices), 1U), sizeof(Device *));
+        if (!devices)
+                return -ENOMEM;
+        HASHMAP_FOREACH(d, reg->devices)
+                devices[n++] = d;
+
+        for (size_t i = 0; i < n; i++) {
+                DeviceInfo info = *devices[i]->info;
+
+                info.tdisp = tdisp_of ? tdisp_of(devices[i], userdata) : devices[i]->info->tdisp;
+                r = device_dispatch(reg, devices[i], &(DeviceEvent) { .type = DEVICE_EVENT_TSM_READY, .info = &info },
+                                    o);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int registry_lock_topology(Registry *reg, uint64_t now_usec, Outcome *o) {
+        Device *d;
+
+        if (reg->topology_locked)
+                return -EALREADY;
+        reg->topology_locked = true;
+        reg->topology_locked_at_usec = now_usec;
+        HASHMAP_FOREACH(d, reg->devices)
+                d->in_topology = true;
+
+        return outcome_append(o, &(Record) { .type = RECORD_TOPOLOGY_LOCKED });
 }
 
 void registry_count_states(const Registry *reg, unsigned counts[static _DEVICE_STATE_MAX]) {

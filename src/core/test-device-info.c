@@ -58,7 +58,8 @@ static const struct {
           " v=1af4 d=1041 sv=1af4 sd=1100 class=020000 action=add" },
         { "pci bind",
           BIN("ACTION=bind\0DEVPATH=/devices/pci0000:00/0000:00:03.0\0SUBSYSTEM=pci\0DRIVER=virtio-pci\0"
-              "PCI_CLASS=20000\0PCI_ID=1AF4:1041\0PCI_SUBSYS_ID=1AF4:1100\0MODALIAS=" VIRTIO_NET_MODALIAS "\0"),
+              "PCI_CLASS=20000\0PCI_ID=1AF4:1041\0PCI_SUBSYS_ID=1AF4:1100\0"
+              "MODALIAS=" VIRTIO_NET_MODALIAS "\0"),
           0,
           "/sys/devices/pci0000:00/0000:00:03.0 0000:00:03.0 pci modalias=" VIRTIO_NET_MODALIAS
           " driver=virtio-pci v=1af4 d=1041 sv=1af4 sd=1100 class=020000 action=bind" },
@@ -77,7 +78,8 @@ static const struct {
           " v=8086 d=10d3 sv=1af4 sd=1100 class=020000" },
         { "pci without ids", BIN("SUBSYSTEM=pci\0DEVPATH=/devices/pci0000:00/0000:00:06.0"), 0,
           "/sys/devices/pci0000:00/0000:00:06.0 0000:00:06.0 pci" },
-        { "pci class with letters", BIN("SUBSYSTEM=pci\0DEVPATH=/devices/pci0000:00/0000:00:07.0\0PCI_CLASS=C0330\0"),
+        { "pci class with letters",
+          BIN("SUBSYSTEM=pci\0DEVPATH=/devices/pci0000:00/0000:00:07.0\0PCI_CLASS=C0330\0"),
           0, "/sys/devices/pci0000:00/0000:00:07.0 0000:00:07.0 pci class=0c0330" },
         { "virtio device",
           BIN("ACTION=add\0DEVPATH=/devices/pci0000:00/0000:00:03.0/virtio0\0SUBSYSTEM=virtio\0"
@@ -88,8 +90,8 @@ static const struct {
         { "virtio without modalias", BIN("DEVPATH=/devices/virtio-mmio/virtio3\0SUBSYSTEM=virtio\0"), 0,
           "/sys/devices/virtio-mmio/virtio3 virtio3 virtio" },
         { "usb device",
-          BIN("ACTION=add\0DEVPATH=/devices/pci0000:00/0000:00:1d.0/usb1/1-1\0SUBSYSTEM=usb\0DEVTYPE=usb_device\0"
-              "PRODUCT=46d/c52b/1201\0TYPE=0/0/0\0BUSNUM=001\0DEVNUM=002\0"),
+          BIN("ACTION=add\0DEVPATH=/devices/pci0000:00/0000:00:1d.0/usb1/1-1\0SUBSYSTEM=usb\0"
+              "DEVTYPE=usb_device\0PRODUCT=46d/c52b/1201\0TYPE=0/0/0\0BUSNUM=001\0DEVNUM=002\0"),
           0, "/sys/devices/pci0000:00/0000:00:1d.0/usb1/1-1 1-1 usb v=46d d=c52b action=add" },
         { "usb interface",
           BIN("DEVPATH=/devices/pci0000:00/0000:00:1d.0/usb1/1-1/1-1:1.0\0SUBSYSTEM=usb\0"
@@ -100,7 +102,9 @@ static const struct {
           "modalias=usb:v0627p0001d0000dc00dsc00dp00ic03isc00ip00in00 v=627 d=1" },
         { "platform device", BIN("DEVPATH=/devices/platform/serial8250\0SUBSYSTEM=platform\0"
                                  "MODALIAS=platform:serial8250\0DRIVER=serial8250\0"),
-          0, "/sys/devices/platform/serial8250 serial8250 platform modalias=platform:serial8250 driver=serial8250" },
+          0,
+          "/sys/devices/platform/serial8250 serial8250 platform modalias=platform:serial8250 "
+          "driver=serial8250" },
         { "pci properties on another bus are ignored",
           BIN("DEVPATH=/devices/platform/x\0SUBSYSTEM=platform\0PCI_ID=garbage\0PRODUCT=also garbage\0"),
           0, "/sys/devices/platform/x x platform" },
@@ -136,44 +140,57 @@ static const struct {
         { "SUBSYSTEM escaping", BIN("DEVPATH=/devices/platform/a\0SUBSYSTEM=../../../tmp\0"), -EBADMSG },
         { "SUBSYSTEM ..", BIN("DEVPATH=/devices/platform/a\0SUBSYSTEM=..\0"), -EBADMSG },
         { "SUBSYSTEM empty", BIN("DEVPATH=/devices/platform/a\0SUBSYSTEM=\0"), -EBADMSG },
-        { "DRIVER with a slash", BIN("DEVPATH=/devices/platform/a\0SUBSYSTEM=platform\0DRIVER=a/b\0"), -EBADMSG },
+        { "DRIVER with a slash",
+          BIN("DEVPATH=/devices/platform/a\0SUBSYSTEM=platform\0DRIVER=a/b\0"), -EBADMSG },
         { "entry without '='", BIN("DEVPATH=/devices/platform/a\0SUBSYSTEM=platform\0garbage\0"), -EBADMSG },
         { "entry with empty key", BIN("DEVPATH=/devices/platform/a\0SUBSYSTEM=platform\0=x\0"), -EBADMSG },
         { "empty entry", BIN("DEVPATH=/devices/platform/a\0\0SUBSYSTEM=platform\0"), -EBADMSG },
         { "control character in a value",
           BIN("DEVPATH=/devices/platform/a\0SUBSYSTEM=platform\0MODALIAS=platform:\x1b[2J\0"), -EBADMSG },
-        { "newline in an unknown value", BIN("DEVPATH=/devices/platform/a\0SUBSYSTEM=platform\0X=a\nb\0"), -EBADMSG },
+        { "newline in an unknown value",
+          BIN("DEVPATH=/devices/platform/a\0SUBSYSTEM=platform\0X=a\nb\0"), -EBADMSG },
         { "tab in a value", BIN("DEVPATH=/devices/platform/a\0SUBSYSTEM=platform\0X=a\tb\0"), -EBADMSG },
-        { "control character in a key", BIN("DEVPATH=/devices/platform/a\0SUBSYSTEM=platform\0X\x01=1\0"), -EBADMSG },
+        { "control character in a key",
+          BIN("DEVPATH=/devices/platform/a\0SUBSYSTEM=platform\0X\x01=1\0"), -EBADMSG },
         { "DEL in DEVPATH", BIN("DEVPATH=/devices/platform/a\x7f\0SUBSYSTEM=platform\0"), -EBADMSG },
-        { "non-ASCII modalias", BIN("DEVPATH=/devices/platform/a\0SUBSYSTEM=platform\0MODALIAS=of:caf\xc3\xa9\0"),
+        { "non-ASCII modalias",
+          BIN("DEVPATH=/devices/platform/a\0SUBSYSTEM=platform\0MODALIAS=of:caf\xc3\xa9\0"),
           -EBADMSG },
         { "empty modalias", BIN("DEVPATH=/devices/platform/a\0SUBSYSTEM=platform\0MODALIAS=\0"), -EBADMSG },
         { "PCI_ID with a dash", BIN("DEVPATH=/devices/p/0\0SUBSYSTEM=pci\0PCI_ID=1AF4-1041\0"), -EBADMSG },
-        { "PCI_ID without separator", BIN("DEVPATH=/devices/p/0\0SUBSYSTEM=pci\0PCI_ID=1AF41041\0"), -EBADMSG },
+        { "PCI_ID without separator",
+          BIN("DEVPATH=/devices/p/0\0SUBSYSTEM=pci\0PCI_ID=1AF41041\0"), -EBADMSG },
         { "PCI_ID short", BIN("DEVPATH=/devices/p/0\0SUBSYSTEM=pci\0PCI_ID=1AF4:104\0"), -EBADMSG },
         { "PCI_ID long", BIN("DEVPATH=/devices/p/0\0SUBSYSTEM=pci\0PCI_ID=1AF4:10411\0"), -EBADMSG },
         { "PCI_ID with 0x", BIN("DEVPATH=/devices/p/0\0SUBSYSTEM=pci\0PCI_ID=0x1A:1041\0"), -EBADMSG },
         { "PCI_ID not hex", BIN("DEVPATH=/devices/p/0\0SUBSYSTEM=pci\0PCI_ID=G000:1041\0"), -EBADMSG },
         { "PCI_SUBSYS_ID empty", BIN("DEVPATH=/devices/p/0\0SUBSYSTEM=pci\0PCI_SUBSYS_ID=\0"), -EBADMSG },
         { "PCI_CLASS empty", BIN("DEVPATH=/devices/p/0\0SUBSYSTEM=pci\0PCI_CLASS=\0"), -EBADMSG },
-        { "PCI_CLASS over 24 bit", BIN("DEVPATH=/devices/p/0\0SUBSYSTEM=pci\0PCI_CLASS=1000000\0"), -EBADMSG },
+        { "PCI_CLASS over 24 bit",
+          BIN("DEVPATH=/devices/p/0\0SUBSYSTEM=pci\0PCI_CLASS=1000000\0"), -EBADMSG },
         { "PCI_CLASS with 0x", BIN("DEVPATH=/devices/p/0\0SUBSYSTEM=pci\0PCI_CLASS=0x20000\0"), -EBADMSG },
         { "PCI_CLASS negative", BIN("DEVPATH=/devices/p/0\0SUBSYSTEM=pci\0PCI_CLASS=-1\0"), -EBADMSG },
         { "pci modalias truncated",
-          BIN("DEVPATH=/devices/p/0\0SUBSYSTEM=pci\0MODALIAS=pci:v00001AF4d00001041sv00001AF4sd00001100bc02\0"),
+          BIN("DEVPATH=/devices/p/0\0SUBSYSTEM=pci\0"
+              "MODALIAS=pci:v00001AF4d00001041sv00001AF4sd00001100bc02\0"),
           -EBADMSG },
         { "pci modalias malformed even with PCI_ID",
           BIN("DEVPATH=/devices/p/0\0SUBSYSTEM=pci\0PCI_ID=1AF4:1041\0MODALIAS=pci:v*d*\0"), -EBADMSG },
-        { "virtio modalias malformed", BIN("DEVPATH=/devices/v/virtio0\0SUBSYSTEM=virtio\0MODALIAS=virtio:d1v2\0"),
+        { "virtio modalias malformed",
+          BIN("DEVPATH=/devices/v/virtio0\0SUBSYSTEM=virtio\0MODALIAS=virtio:d1v2\0"),
           -EBADMSG },
         { "usb PRODUCT short", BIN("DEVPATH=/devices/u/1-1\0SUBSYSTEM=usb\0PRODUCT=46d/c52b\0"), -EBADMSG },
-        { "usb PRODUCT long", BIN("DEVPATH=/devices/u/1-1\0SUBSYSTEM=usb\0PRODUCT=46d/c52b/1201/1\0"), -EBADMSG },
-        { "usb PRODUCT wide field", BIN("DEVPATH=/devices/u/1-1\0SUBSYSTEM=usb\0PRODUCT=12345/1/1\0"), -EBADMSG },
-        { "usb PRODUCT empty field", BIN("DEVPATH=/devices/u/1-1\0SUBSYSTEM=usb\0PRODUCT=46d//1201\0"), -EBADMSG },
-        { "usb PRODUCT leading slash", BIN("DEVPATH=/devices/u/1-1\0SUBSYSTEM=usb\0PRODUCT=/1/1\0"), -EBADMSG },
+        { "usb PRODUCT long",
+          BIN("DEVPATH=/devices/u/1-1\0SUBSYSTEM=usb\0PRODUCT=46d/c52b/1201/1\0"), -EBADMSG },
+        { "usb PRODUCT wide field",
+          BIN("DEVPATH=/devices/u/1-1\0SUBSYSTEM=usb\0PRODUCT=12345/1/1\0"), -EBADMSG },
+        { "usb PRODUCT empty field",
+          BIN("DEVPATH=/devices/u/1-1\0SUBSYSTEM=usb\0PRODUCT=46d//1201\0"), -EBADMSG },
+        { "usb PRODUCT leading slash",
+          BIN("DEVPATH=/devices/u/1-1\0SUBSYSTEM=usb\0PRODUCT=/1/1\0"), -EBADMSG },
         { "usb PRODUCT not hex", BIN("DEVPATH=/devices/u/1-1\0SUBSYSTEM=usb\0PRODUCT=g/1/1\0"), -EBADMSG },
-        { "usb PRODUCT trailing slash", BIN("DEVPATH=/devices/u/1-1\0SUBSYSTEM=usb\0PRODUCT=1/1/1/\0"), -EBADMSG },
+        { "usb PRODUCT trailing slash",
+          BIN("DEVPATH=/devices/u/1-1\0SUBSYSTEM=usb\0PRODUCT=1/1/1/\0"), -EBADMSG },
 };
 
 static void test_cases(void) {
@@ -268,8 +285,8 @@ static void test_limits(void) {
 static void test_copy(void) {
         _cleanup_(device_info_freep) DeviceInfo *d = NULL, *c = NULL;
         _cleanup_free_ char *a = NULL, *b = NULL;
-        static const char ev[] = "DEVPATH=/devices/pci0000:00/0000:00:03.0\0SUBSYSTEM=pci\0DRIVER=virtio-pci\0"
-                                 "MODALIAS=" VIRTIO_NET_MODALIAS "\0";
+        static const char ev[] = "DEVPATH=/devices/pci0000:00/0000:00:03.0\0SUBSYSTEM=pci\0"
+                                 "DRIVER=virtio-pci\0MODALIAS=" VIRTIO_NET_MODALIAS "\0";
 
         assert(device_info_from_buffer(ev, sizeof(ev) - 1, &d, NULL) == 0);
         d->driver_module = strdup("virtio_pci");

@@ -51,6 +51,11 @@ static char *rule_dump(const PolicyRule *r) {
         if (r->driver)
                 APPEND("driver=%s ", r->driver);
         APPEND("prepare=%s", prepare_mode_to_string(r->prepare));
+        if (r->on_reject != POLICY_ACTION_DENY)
+                APPEND(" onreject=%s", policy_action_to_string(r->on_reject));
+        if (r->verifier.kind != VERIFIER_NONE)
+                APPEND(" verifier=%s%s%s", verifier_kind_to_string(r->verifier.kind),
+                       r->verifier.path ? ":" : "", strempty(r->verifier.path));
         assert(n < sizeof(buf));
 
 #undef APPEND
@@ -94,9 +99,11 @@ static const ParseCase parse_cases[] = {
           "tdisp=1 action=accept driver=virtio_pci prepare=no" },
         { "policy section first", "[Policy]\nAction=shared\n\n[Match]\nBus=virtio\n", 0,
           "line=4 bus=virtio action=shared prepare=auto" },
-        { "repeated keys accumulate", "[Match]\nVendor=1\nVendor=2 3\nBus=pci\nBus=virtio\n[Policy]\nAction=shared\n",
+        { "repeated keys accumulate",
+          "[Match]\nVendor=1\nVendor=2 3\nBus=pci\nBus=virtio\n[Policy]\nAction=shared\n",
           0, "line=1 bus=pci,virtio vendor=1,2,3 action=shared prepare=auto" },
-        { "empty assignments reset", "[Match]\nVendor=1\nVendor=\nVendor=4\nPath=x\nPath=\nTDISP=no\nTDISP=\n"
+        { "empty assignments reset",
+          "[Match]\nVendor=1\nVendor=\nVendor=4\nPath=x\nPath=\nTDISP=no\nTDISP=\n"
           "Class=0x030000\nClass=\n[Policy]\nAction=shared\nDriver=foo\nDriver=\nPrepare=no\nPrepare=\n",
           0, "line=1 vendor=4 action=shared prepare=auto" },
         { "32-bit virtio ids", "[Match]\nBus=virtio\nDevice=0xffffffff 0x1\n[Policy]\nAction=shared\n", 0,
@@ -105,8 +112,18 @@ static const ParseCase parse_cases[] = {
           "line=1 tdisp=1 action=accept prepare=auto" },
         { "X- keys ignored", "[Match]\nX-Comment=nic\n[Policy]\nX-Ticket=123\nAction=remove\n", 0,
           "line=1 action=remove prepare=auto" },
-        { "driver for shared", "[Match]\nModalias=virtio:d00000001v*\n[Policy]\nAction=shared\nDriver=virtio-net\n",
+        { "driver for shared",
+          "[Match]\nModalias=virtio:d00000001v*\n[Policy]\nAction=shared\nDriver=virtio-net\n",
           0, "line=1 modalias=virtio:d00000001v* action=shared driver=virtio-net prepare=auto" },
+        { "fallback and verifier",
+          "[Match]\nTDISP=yes\n[Policy]\nAction=accept\nOnReject=shared\nVerifier=exec:/usr/libexec/vn\n",
+          0, "line=1 tdisp=1 action=accept prepare=auto onreject=shared verifier=exec:/usr/libexec/vn" },
+        { "fallback and verifier reset",
+          "[Match]\n[Policy]\nAction=accept\nOnReject=remove\nOnReject=\nVerifier=push\nVerifier=local:/r\n"
+          "Verifier=\n",
+          0, "line=1 action=accept prepare=auto" },
+        { "push verifier", "[Match]\n[Policy]\nAction=accept\nVerifier=push\nOnReject=remove\n", 0,
+          "line=1 action=accept prepare=auto onreject=remove verifier=push" },
         { "driver cleared before deny", "[Match]\n[Policy]\nDriver=foo\nDriver=\nAction=deny\n", 0,
           "line=1 action=deny prepare=auto" },
 
@@ -118,12 +135,14 @@ static const ParseCase parse_cases[] = {
           "Missing Action=" },
         { "unknown action", "[Match]\n[Policy]\nAction=allow\n", -EINVAL, NULL, 3, "Policy.Action",
           "Invalid action 'allow'" },
-        { "empty action", "[Match]\n[Policy]\nAction=\n", -EINVAL, NULL, 3, "Policy.Action", "Invalid action ''" },
+        { "empty action",
+          "[Match]\n[Policy]\nAction=\n", -EINVAL, NULL, 3, "Policy.Action", "Invalid action ''" },
         { "driver after deny", "[Match]\n[Policy]\nAction=deny\nDriver=e1000e\n", -EINVAL, NULL, 4,
           "Policy.Driver", "contradicts Action=deny" },
         { "remove after driver", "[Match]\n[Policy]\nDriver=e1000e\nAction=remove\n", -EINVAL, NULL, 4,
           "Policy.Action", "Action=remove contradicts Driver=e1000e" },
-        { "driver with a path", "[Match]\n[Policy]\nAction=shared\nDriver=../../../tmp/x\n", -EINVAL, NULL, 4,
+        { "driver with a path",
+          "[Match]\n[Policy]\nAction=shared\nDriver=../../../tmp/x\n", -EINVAL, NULL, 4,
           "Policy.Driver", "Invalid driver name" },
         { "driver glob", "[Match]\n[Policy]\nAction=shared\nDriver=virtio_*\n", -EINVAL, NULL, 4,
           "Policy.Driver", "'virtio_*'" },
@@ -139,31 +158,46 @@ static const ParseCase parse_cases[] = {
           "Invalid boolean 'maybe'" },
         { "bad prepare", "[Match]\n[Policy]\nAction=accept\nPrepare=always\n", -EINVAL, NULL, 4,
           "Policy.Prepare", "'always'" },
-        { "bad hex id", "[Match]\nVendor=0x1af4 0xzz\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2, "Match.Vendor",
+        { "fallback to accept", "[Match]\n[Policy]\nAction=accept\nOnReject=accept\n", -EINVAL, NULL, 4,
+          "Policy.OnReject", "Invalid fallback action 'accept'" },
+        { "unknown fallback", "[Match]\n[Policy]\nAction=accept\nOnReject=ignore\n", -EINVAL, NULL, 4,
+          "Policy.OnReject", "'ignore'" },
+        { "relative verifier", "[Match]\n[Policy]\nAction=accept\nVerifier=exec:verify\n", -EINVAL, NULL, 4,
+          "Policy.Verifier", "Invalid verifier 'exec:verify'" },
+        { "bad hex id",
+          "[Match]\nVendor=0x1af4 0xzz\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2, "Match.Vendor",
           "Invalid hexadecimal id '0xzz'" },
         { "negative id", "[Match]\nDevice=-1\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2, "Match.Device",
           "'-1'" },
-        { "id over 32 bit", "[Match]\nSubsystemDevice=0x100000000\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2,
+        { "id over 32 bit",
+          "[Match]\nSubsystemDevice=0x100000000\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2,
           "Match.SubsystemDevice", "larger than 32 bit" },
-        { "decimal-looking id is hex", "[Match]\nSubsystemVendor=0x\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2,
+        { "decimal-looking id is hex",
+          "[Match]\nSubsystemVendor=0x\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2,
           "Match.SubsystemVendor", "'0x'" },
         { "class over 24 bit", "[Match]\nClass=0x1000000\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2,
           "Match.Class", "'0x1000000'" },
-        { "class bits outside mask", "[Match]\nClass=0x020001/0xff0000\n[Policy]\nAction=deny\n", -EINVAL, NULL,
+        { "class bits outside mask",
+          "[Match]\nClass=0x020001/0xff0000\n[Policy]\nAction=deny\n", -EINVAL, NULL,
           2, "Match.Class", "'0x020001/0xff0000'" },
-        { "class zero mask", "[Match]\nClass=0x0/0x0\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2, "Match.Class",
+        { "class zero mask",
+          "[Match]\nClass=0x0/0x0\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2, "Match.Class",
           "non-zero mask" },
         { "class empty mask", "[Match]\nClass=0x020000/\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2,
           "Match.Class", "Invalid class" },
-        { "class only mask", "[Match]\nClass=/0xff0000\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2, "Match.Class",
+        { "class only mask",
+          "[Match]\nClass=/0xff0000\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2, "Match.Class",
           "Invalid class" },
         { "class two slashes", "[Match]\nClass=0x02/0xff/0xff\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2,
           "Match.Class", "Invalid class" },
-        { "bus with a slash", "[Match]\nBus=pci/../../x\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2, "Match.Bus",
+        { "bus with a slash",
+          "[Match]\nBus=pci/../../x\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2, "Match.Bus",
           "Invalid glob" },
-        { "non-ASCII path glob", "[Match]\nPath=0000:00:0\xc3\xa9.0\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2,
+        { "non-ASCII path glob",
+          "[Match]\nPath=0000:00:0\xc3\xa9.0\n[Policy]\nAction=deny\n", -EINVAL, NULL, 2,
           "Match.Path", "Invalid glob" },
-        { "control character in modalias", "[Match]\nModalias=pci:\x01*\n[Policy]\nAction=deny\n", -EBADMSG, NULL,
+        { "control character in modalias",
+          "[Match]\nModalias=pci:\x01*\n[Policy]\nAction=deny\n", -EBADMSG, NULL,
           2, NULL, "control character" },
         { "misspelt key", "[Match]\nVendr=1af4\n[Policy]\nAction=deny\n", -EBADMSG, NULL, 2, "Match.Vendr",
           "Unknown key 'Vendr'" },
@@ -183,6 +217,8 @@ static const ParseCase parse_cases[] = {
         { "truncated header", "[Match]\nBus=pci\n[Pol", -EBADMSG, NULL, 3, NULL, "Unterminated" },
 };
 
+#define FILENAME "/etc/tdispd/policy.d/50-test.policy"
+
 static void test_parse(void) {
         for (size_t i = 0; i < ELEMENTSOF(parse_cases); i++) {
                 const ParseCase *t = &parse_cases[i];
@@ -191,21 +227,20 @@ static void test_parse(void) {
                 int r;
 
                 printf("case %zu: %s\n", i, t->name);
-                r = policy_rule_parse_buffer(t->input, strlen(t->input), "/etc/tdispd/policy.d/50-test.policy",
-                                             &rule, &e);
+                r = policy_rule_parse_buffer(t->input, strlen(t->input), FILENAME, &rule, &e);
                 printf("  r=%d line=%u key=%s message=%s\n", r, e.line, strna(e.key), strna(e.message));
                 assert(r == t->r);
                 if (r == 0) {
                         _cleanup_free_ char *dump = rule_dump(rule);
                         printf("  %s\n", dump);
                         assert(streq(dump, t->dump));
-                        assert(streq(rule->filename, "/etc/tdispd/policy.d/50-test.policy"));
+                        assert(streq(rule->filename, FILENAME));
                         assert(e.error == 0);
                         continue;
                 }
                 assert(!rule);
                 assert(e.error == t->r);
-                assert(streq(e.filename, "/etc/tdispd/policy.d/50-test.policy"));
+                assert(streq(e.filename, FILENAME));
                 assert(e.line == t->line);
                 assert(streq_ptr(e.key, t->key));
                 assert(strstr(e.message, t->message));
@@ -235,13 +270,16 @@ static void test_parse_limits(void) {
 }
 
 /* Devices as the daemon would describe them. */
+#define ALL_PCI_IDS                                                                                    \
+        (DEVICE_ID_VENDOR | DEVICE_ID_DEVICE | DEVICE_ID_SUBSYSTEM_VENDOR | DEVICE_ID_SUBSYSTEM_DEVICE | \
+         DEVICE_ID_CLASS)
+
 static const DeviceInfo virtio_net_pci = {
         .syspath = (char *) "/sys/devices/pci0000:00/0000:00:03.0",
         .sysname = (char *) "0000:00:03.0",
         .bus = (char *) "pci",
         .modalias = (char *) "pci:v00001AF4d00001041sv00001AF4sd00001100bc02sc00i00",
-        .ids = DEVICE_ID_VENDOR | DEVICE_ID_DEVICE | DEVICE_ID_SUBSYSTEM_VENDOR | DEVICE_ID_SUBSYSTEM_DEVICE |
-               DEVICE_ID_CLASS,
+        .ids = ALL_PCI_IDS,
         .vendor = 0x1af4, .device = 0x1041, .subsystem_vendor = 0x1af4, .subsystem_device = 0x1100,
         .class = 0x020000,
 };
@@ -251,8 +289,7 @@ static const DeviceInfo e1000e_tdisp = {
         .sysname = (char *) "0000:01:00.0",
         .bus = (char *) "pci",
         .modalias = (char *) "pci:v00008086d000010D3sv00008086sd0000A01Fbc02sc00i00",
-        .ids = DEVICE_ID_VENDOR | DEVICE_ID_DEVICE | DEVICE_ID_SUBSYSTEM_VENDOR | DEVICE_ID_SUBSYSTEM_DEVICE |
-               DEVICE_ID_CLASS,
+        .ids = ALL_PCI_IDS,
         .vendor = 0x8086, .device = 0x10d3, .subsystem_vendor = 0x8086, .subsystem_device = 0xa01f,
         .class = 0x020000,
         .tdisp = true,
@@ -280,7 +317,9 @@ static const DeviceInfo scsi_disk = {
         .bus = (char *) "scsi",
 };
 
-static const DeviceInfo *const devices[] = { &virtio_net_pci, &e1000e_tdisp, &virtio_net, &serial, &scsi_disk };
+static const DeviceInfo *const devices[] = {
+        &virtio_net_pci, &e1000e_tdisp, &virtio_net, &serial, &scsi_disk,
+};
 
 static const struct {
         const char *match;      /* the [Match] section's body */
@@ -349,7 +388,8 @@ static void add_rule(Policy *p, const char *filename, const char *text) {
 static void test_first_match_wins(void) {
         _cleanup_(policy_freep) Policy *p = NULL;
         static const char *const expected[] = {
-                "20-virtio.policy", "10-intel.policy", "20-virtio.policy", "99-rest.policy", "99-rest.policy",
+                "20-virtio.policy", "10-intel.policy", "20-virtio.policy", "99-rest.policy",
+                "99-rest.policy",
         };
 
         assert(policy_new(&p) == 0);

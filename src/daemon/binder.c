@@ -23,6 +23,7 @@ typedef struct BindAttempt {
         const Device *device;
         char **notes;                   /* why candidates were passed over */
         char *bound_driver;
+        int error;                      /* first hard failure (a module that would not load) */
 } BindAttempt;
 
 static void bind_attempt_note(BindAttempt *a, const char *format, ...) _printf_(2, 3);
@@ -103,7 +104,10 @@ static int bind_attempt_module(BindAttempt *a, const char *module) {
         if (availability == MODULE_LOADABLE) {
                 r = module_load(a->ctx, module);
                 if (r < 0) {
+                        /* Not a policy answer but a failure: reported as one if nothing else binds. */
                         bind_attempt_note(a, "module %s: load failed: %s", module, strerror(-r));
+                        if (a->error == 0)
+                                a->error = r;
                         return 0;
                 }
                 log_debug("%s: loaded module '%s'.", info->sysname, module);
@@ -133,9 +137,10 @@ static int bind_attempt_explicit(BindAttempt *a, const char *driver) {
         int r;
 
         /* The driver may be registered already (built in, or its module loaded). */
-        r = sysfs_driver_module(info->bus, driver, &module);
+        bool builtin = false;
+        r = sysfs_driver_module(info->bus, driver, &module, &builtin);
         if (r >= 0)
-                return bind_attempt_driver(a, driver, module, r == 0);
+                return bind_attempt_driver(a, driver, module, builtin);
 
         /* Otherwise load the module of that name; module names use '_' where drivers may use '-'. */
         normalized = strdup(driver);
@@ -189,5 +194,7 @@ int binder_bind_device(struct kmod_ctx *ctx, const Config *config, const Device 
         }
         free(a.bound_driver);
         *ret_driver = NULL;
-        return r < 0 ? r : -ENOENT;
+        if (r < 0)
+                return r;
+        return a.error < 0 ? a.error : -ENOENT;
 }

@@ -12,7 +12,7 @@ struct kmod_ctx;
  * it and writes the device to the driver's bind file.
  *
  * Returns 0 when a bind write succeeded (*ret_driver names the driver; the caller confirms it through
- * the driver link), -EAGAIN for probe deferral, -ENOENT when no allowed driver is available, or the
- * error of the bind write. *ret_reason explains refusals and failures (may be NULL). */
+ * the driver link), -EAGAIN for probe deferral, -ENOENT when no allowed driver is available (none
+ * matches, policy refuses them, module files missing), or the error of a module load or bind write. *ret_reason explains refusals and failures (may be NULL). */
 int binder_bind_device(struct kmod_ctx *ctx, const Config *config, const Device *d, const char *explicit_driver,
                        char **ret_driver, char **ret_reason);

@@ -133,11 +133,13 @@ static int run(int argc, char *argv[]) {
         if (arg_check_config)
                 return manager_check_config(&arg_options);
 
-        /* SIGTERM/SIGINT end the loop through sd-event; they must be blocked to be delivered there. */
+        /* SIGTERM/SIGINT end the loop and SIGCHLD reports verifier exits, all through sd-event; they
+         * must be blocked to be delivered there. */
         sigset_t mask;
         sigemptyset(&mask);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGCHLD);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return log_error_errno(-errno, "Failed to block signals: %m");
 

@@ -6,24 +6,27 @@
  * steps is therefore either seen by the walk or arrives as a uevent afterwards — never missed. */
 
 #include <assert.h>
+#include <dirent.h>
 #include <libkmod.h>
 #include <stdio.h>
+#include <sys/reboot.h>
+#include <time.h>
 #include <systemd/sd-daemon.h>
 
 #include "binder.h"
+#include "fileio.h"
 #include "lockdown.h"
 #include "log.h"
 #include "manager.h"
 #include "message-id.h"
 #include "module-loader.h"
+#include "persist.h"
+#include "pipeline.h"
+#include "state.h"
+#include "verifier.h"
+#include "evidence.h"
 #include "strv.h"
 #include "sysfs.h"
-
-typedef struct DeviceContext {
-        Manager *manager;
-        char *syspath;
-        sd_event_source *timer;
-} DeviceContext;
 
 static void device_context_free(void *p) {
         DeviceContext *ctx = p;
@@ -31,6 +34,8 @@ static void device_context_free(void *p) {
         if (!ctx)
                 return;
         sd_event_source_disable_unref(ctx->timer);
+        verifier_run_free(ctx->verifier);
+        evidence_set_free(ctx->evidence);
         free(ctx->syspath);
         free(ctx);
 }
@@ -64,6 +69,8 @@ Manager *manager_free(Manager *m) {
         config_free(m->config);
         strv_free(m->buses);
         free(m->status);
+        tsm_done(&m->tsm);
+        state_file_free(m->saved_state);
         sd_event_unref(m->event);
         return mfree(m);
 }
@@ -163,10 +170,11 @@ static void fields_add(Fields *f, const char *key, const char *value) {
                 f->n++;
 }
 
-static void fields_for_device(Fields *f, const Device *d) {
+/* state: as of the record, which may be older than the device's current state. */
+static void fields_for_device(Fields *f, const Device *d, DeviceState state) {
         fields_add(f, "TDISPD_DEVICE", d->info->sysname);
         fields_add(f, "TDISPD_BUS", d->info->bus);
-        fields_add(f, "TDISPD_STATE", device_state_to_string(d->state));
+        fields_add(f, "TDISPD_STATE", device_state_to_string(state));
         fields_add(f, "TDISPD_RULE", decision_rule_name(&d->decision));
 }
 
@@ -177,7 +185,7 @@ static void log_record(Manager *m, const Record *rec) {
 
         switch (rec->type) {
         case RECORD_DECISION:
-                fields_for_device(&f, d);
+                fields_for_device(&f, d, rec->old_state);
                 fields_add(&f, "TDISPD_ACTION", policy_action_to_string(d->decision.action));
                 log_struct_internal(LOG_INFO, 0, MESSAGE_ID_DEVICE_DECISION, f.items, "%s: %s %s, action %s (rule: %s).",
                                     name, d->info->bus, strempty(d->info->modalias),
@@ -187,19 +195,24 @@ static void log_record(Manager *m, const Record *rec) {
         case RECORD_TRANSITION:
                 m->counts[rec->old_state]--;
                 m->counts[rec->new_state]++;
-                fields_for_device(&f, d);
+                if (rec->old_state == DEVICE_ATTESTING && d->userdata) {
+                        /* Nobody waits for that verdict any more (timeout, new lock, reject). */
+                        DeviceContext *ctx = d->userdata;
+                        ctx->verifier = verifier_run_free(ctx->verifier);
+                }
+                fields_for_device(&f, d, rec->new_state);
                 fields_add(&f, "TDISPD_OLD_STATE", device_state_to_string(rec->old_state));
-                fields_add(&f, "TDISPD_DRIVER", d->info->driver);
-                fields_add(&f, "TDISPD_REASON", d->reason);
+                fields_add(&f, "TDISPD_DRIVER", rec->driver);
+                fields_add(&f, "TDISPD_REASON", rec->reason);
                 log_struct_internal(rec->new_state == DEVICE_FAILED ? LOG_ERR : LOG_INFO, 0, MESSAGE_ID_DEVICE_STATE,
                                     f.items, "%s: %s → %s%s%s%s%s%s", name, device_state_to_string(rec->old_state),
                                     device_state_to_string(rec->new_state),
-                                    d->info->driver ? " (driver " : "", strempty(d->info->driver),
-                                    d->info->driver ? ")" : "", d->reason ? ": " : "", strempty(d->reason));
+                                    rec->driver ? " (driver " : "", strempty(rec->driver),
+                                    rec->driver ? ")" : "", rec->reason ? ": " : "", strempty(rec->reason));
                 return;
 
         case RECORD_REFUSED_BINDING:
-                fields_for_device(&f, d);
+                fields_for_device(&f, d, rec->old_state);
                 fields_add(&f, "TDISPD_DRIVER", rec->driver);
                 fields_add(&f, "TDISPD_VERDICT", driver_verdict_to_string(rec->verdict));
                 log_struct_internal(LOG_WARNING, 0, MESSAGE_ID_BINDING_REFUSED, f.items,
@@ -210,13 +223,27 @@ static void log_record(Manager *m, const Record *rec) {
 
         case RECORD_ACTION:
                 assert(rec->dry_run);
-                fields_for_device(&f, d);
+                fields_for_device(&f, d, rec->old_state);
                 fields_add(&f, "TDISPD_ACTION", device_action_to_string(rec->action));
                 fields_add(&f, "TDISPD_DRIVER", rec->driver);
                 log_struct_internal(LOG_NOTICE, 0, MESSAGE_ID_ACTION_AUDIT, f.items, "Audit: would %s %s%s%s.",
                                     device_action_to_string(rec->action), name, rec->driver ? " driver " : "",
                                     strempty(rec->driver));
                 return;
+
+        case RECORD_STALE_VERDICT:
+                fields_for_device(&f, d, rec->old_state);
+                fields_add(&f, "TDISPD_EVIDENCE_DIGEST", d->evidence_digest);
+                fields_add(&f, "TDISPD_VERDICT_DIGEST", rec->digest);
+                log_struct_internal(LOG_WARNING, 0, MESSAGE_ID_STALE_VERDICT, f.items,
+                                    "%s: refused a verdict on evidence %s: the current evidence is %s.", name,
+                                    strna(rec->digest), strna(d->evidence_digest));
+                return;
+
+        case RECORD_TOPOLOGY_LOCKED:
+        case RECORD_TOPOLOGY_VIOLATION:
+                /* Device-less; handled by manager_topology_record(). */
+                break;
 
         case _RECORD_TYPE_MAX:
         case _RECORD_TYPE_INVALID:
@@ -228,7 +255,7 @@ static void log_record(Manager *m, const Record *rec) {
 static void log_action_failed(const Device *d, const char *action, int error, const char *reason) {
         _cleanup_(fields_done) Fields f = {};
 
-        fields_for_device(&f, d);
+        fields_for_device(&f, d, d->state);
         fields_add(&f, "TDISPD_ACTION", action);
         fields_add(&f, "TDISPD_REASON", reason);
         log_struct_internal(LOG_ERR, error, MESSAGE_ID_ACTION_FAILED, f.items, "%s: failed to %s: %m%s%s",
@@ -240,6 +267,7 @@ static void log_action_failed(const Device *d, const char *action, int error, co
 /* Reads the driver link and reports what it shows; sysfs, not the uevent, is the truth. */
 static int manager_observe_driver(Manager *m, Device *d, Outcome *o) {
         _cleanup_free_ char *driver = NULL, *module = NULL;
+        bool builtin = false;
         int r;
 
         r = sysfs_read_driver(d->info->syspath, &driver);
@@ -251,18 +279,20 @@ static int manager_observe_driver(Manager *m, Device *d, Outcome *o) {
         if (!driver)
                 return device_dispatch(m->registry, d, &(DeviceEvent) { .type = DEVICE_EVENT_DRIVER_UNBOUND }, o);
 
-        r = sysfs_driver_module(d->info->bus, driver, &module);
-        if (r < 0 && r != -ENOENT)
+        /* An unreadable module link counts as a module: trust is never granted on missing
+         * information. */
+        r = sysfs_driver_module(d->info->bus, driver, &module, &builtin);
+        if (r < 0) {
                 log_debug_errno(r, "%s: cannot tell which module provides '%s': %m", d->info->sysname, driver);
+                builtin = false;
+        }
 
         return device_dispatch(m->registry, d,
                                &(DeviceEvent) {
                                        .type = DEVICE_EVENT_DRIVER_BOUND,
                                        .driver = driver,
                                        .module = module,
-                                       /* An unreadable module link counts as a module: trust is never
-                                        * granted on missing information. */
-                                       .builtin = r == 0,
+                                       .builtin = builtin,
                                },
                                o);
 }
@@ -298,8 +328,10 @@ static int device_info_from_sd_device(sd_device *dev, DeviceInfo **ret) {
         if (r < 0)
                 return r;
         if (driver) {
-                r = sysfs_driver_module(info->bus, driver, &module);
-                info->driver_builtin = r == 0;
+                bool builtin = false;
+
+                r = sysfs_driver_module(info->bus, driver, &module, &builtin);
+                info->driver_builtin = r >= 0 && builtin;
                 info->driver = TAKE_PTR(driver);
                 info->driver_module = TAKE_PTR(module);
         }
@@ -331,7 +363,7 @@ static int device_timer_handler(sd_event_source *s, uint64_t usec, void *userdat
         return manager_process(m, &o);
 }
 
-static DeviceContext *device_get_context(Manager *m, Device *d) {
+DeviceContext *device_get_context(Manager *m, Device *d) {
         DeviceContext *ctx = d->userdata;
 
         if (ctx)
@@ -359,6 +391,31 @@ static int manager_arm_timer(Manager *m, Device *d, uint64_t usec) {
         if (r < 0)
                 return r;
         (void) sd_event_source_set_description(ctx->timer, "device-timer");
+        return 0;
+}
+
+/* Before a write that gives a device a driver or changes its TDISP state: is the device at this path
+ * still the one policy judged? A device unplugged and replaced in the same slot keeps the syspath;
+ * its remove and add uevents may still be queued behind the event being handled. */
+int manager_verify_identity(const Device *d) {
+        _cleanup_free_ char *path = NULL, *modalias = NULL;
+        int r;
+
+        if (asprintf(&path, "%s/modalias", d->info->syspath) < 0)
+                return -ENOMEM;
+        r = read_one_line_file(path, &modalias);
+        if (r == -ENOENT && access(d->info->syspath, F_OK) >= 0 && !d->info->modalias)
+                return 0; /* a device without modalias, still there */
+        if (r == -ENOENT)
+                return -ENODEV;
+        if (r < 0)
+                return r;
+        if (!streq_ptr(modalias, d->info->modalias)) {
+                log_warning("%s: the device at %s changed (modalias '%s', was '%s'); not touching it until its "
+                            "remove and add events arrive.", d->info->sysname, d->info->syspath, modalias,
+                            strna(d->info->modalias));
+                return -ENODEV;
+        }
         return 0;
 }
 
@@ -391,6 +448,12 @@ static int manager_execute(Manager *m, Device *d, const Record *rec, Outcome *o)
                 return 0;
 
         case DEVICE_ACTION_BIND:
+                r = manager_verify_identity(d);
+                if (r < 0)
+                        return device_dispatch(m->registry, d,
+                                               &(DeviceEvent) { .type = DEVICE_EVENT_BIND_RESULT, .error = r,
+                                                                .reason = "device changed or went away" },
+                                               o);
                 r = binder_bind_device(m->kmod, m->config, d, rec->driver, &driver, &reason);
                 if (r == 0) {
                         log_info("%s: bound driver '%s'.", info->sysname, driver);
@@ -417,6 +480,14 @@ static int manager_execute(Manager *m, Device *d, const Record *rec, Outcome *o)
 
         case DEVICE_ACTION_ARM_TIMER:
                 return manager_arm_timer(m, d, rec->usec);
+
+        case DEVICE_ACTION_PREPARE:
+        case DEVICE_ACTION_LOCK:
+        case DEVICE_ACTION_READ_EVIDENCE:
+        case DEVICE_ACTION_REQUEST_VERDICT:
+        case DEVICE_ACTION_ACCEPT:
+        case DEVICE_ACTION_UNLOCK:
+                return pipeline_execute(m, d, rec, o);
 
         case _DEVICE_ACTION_MAX:
         case _DEVICE_ACTION_INVALID:
@@ -448,6 +519,53 @@ static void manager_update_status(Manager *m) {
                 (void) sd_notifyf(false, "STATUS=%s", m->status);
 }
 
+/* OnTopologyViolation=poweroff: the guest's device set is no longer the one the relying party
+ * approved. Halt at once — a clean shutdown would run more code against the untrusted device. */
+static void manager_poweroff(Manager *m, const char *device) {
+        log_struct_internal(LOG_CRIT, 0, MESSAGE_ID_TOPOLOGY_VIOLATION, NULL,
+                            "Powering off the VM now: topology violated by %s (OnTopologyViolation=poweroff).",
+                            strna(device));
+        sync();
+        if (reboot(RB_POWER_OFF) < 0)
+                log_error_errno(-errno, "Failed to power off: %m");
+}
+
+static void manager_topology_record(Manager *m, const Record *rec) {
+        _cleanup_(fields_done) Fields f = {};
+        int r;
+
+        if (rec->type == RECORD_TOPOLOGY_LOCKED) {
+                if (m->registry->topology_snapshot) {
+                        log_struct_internal(LOG_NOTICE, 0, MESSAGE_ID_TOPOLOGY_LOCKED, NULL,
+                                            "Device topology is locked (snapshot of %zu devices from the state file): "
+                                            "no new device gets a driver.",
+                                            hashmap_size(m->registry->topology_snapshot));
+                        return;
+                }
+                char buf[32];
+                (void) snprintf(buf, sizeof(buf), "%zu", registry_size(m->registry));
+                fields_add(&f, "TDISPD_TOPOLOGY_DEVICES", buf);
+                log_struct_internal(LOG_NOTICE, 0, MESSAGE_ID_TOPOLOGY_LOCKED, f.items,
+                                    "Device topology locked with %zu devices: from now on no new device gets a driver.",
+                                    registry_size(m->registry));
+                /* The snapshot must be on disk before anything else happens. */
+                r = manager_save_state(m);
+                if (r < 0)
+                        log_error_errno(r, "Failed to write the topology snapshot: %m");
+                return;
+        }
+
+        fields_add(&f, "TDISPD_DEVICE", rec->subject);
+        fields_add(&f, "TDISPD_VIOLATION", rec->appeared ? "appeared" : "disappeared");
+        fields_add(&f, "TDISPD_ON_VIOLATION", topology_violation_action_to_string(m->config->on_topology_violation));
+        log_struct_internal(LOG_ERR, 0, MESSAGE_ID_TOPOLOGY_VIOLATION, f.items,
+                            "Topology violation: device %s %s after the topology was locked.", strna(rec->subject),
+                            rec->appeared ? "appeared" : "disappeared");
+
+        if (m->config->on_topology_violation == TOPOLOGY_VIOLATION_POWEROFF && m->config->mode == MODE_ENFORCE)
+                manager_poweroff(m, rec->subject);
+}
+
 /* Walks the records in order; actions' results append further records to the same Outcome. */
 static int manager_process(Manager *m, Outcome *o) {
         int r, ret = 0;
@@ -456,6 +574,10 @@ static int manager_process(Manager *m, Outcome *o) {
                 /* A copy: executing may grow (and move) the array. */
                 Record rec = o->records[i];
 
+                if (IN_SET(rec.type, RECORD_TOPOLOGY_LOCKED, RECORD_TOPOLOGY_VIOLATION)) {
+                        manager_topology_record(m, &rec);
+                        continue;
+                }
                 if (!rec.device)
                         continue;
                 if (rec.type != RECORD_ACTION || rec.dry_run) {
@@ -468,9 +590,64 @@ static int manager_process(Manager *m, Outcome *o) {
                                                 device_action_to_string(rec.action));
         }
 
+        for (size_t i = 0; i < o->n_records; i++)
+                if (IN_SET(o->records[i].type, RECORD_TRANSITION, RECORD_TOPOLOGY_LOCKED)) {
+                        manager_state_changed(m);
+                        break;
+                }
         manager_update_status(m);
         outcome_done(o);
         return ret;
+}
+
+uint64_t now_realtime_usec(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_REALTIME, &ts);
+        return (uint64_t) ts.tv_sec * 1000000U + (uint64_t) ts.tv_nsec / 1000U;
+}
+
+int manager_dispatch(Manager *m, Device *d, const DeviceEvent *event) {
+        _cleanup_(outcome_done) Outcome o = {};
+        int r, k;
+
+        r = device_dispatch(m->registry, d, event, &o);
+        k = manager_process(m, &o);
+        return r < 0 ? r : k;
+}
+
+int manager_lock_topology(Manager *m) {
+        _cleanup_(outcome_done) Outcome o = {};
+        int r;
+
+        r = registry_lock_topology(m->registry, now_realtime_usec(), &o);
+        if (r < 0)
+                return r;
+        return manager_process(m, &o);
+}
+
+static bool device_offers_tdisp(const Device *d, void *userdata) {
+        Manager *m = userdata;
+
+        return tsm_device_profile(d->info->syspath, m->config->tsm_abi) != TSM_ABI_AUTO;
+}
+
+/* The TSM sends "change" once PCI operations are possible: only then are tsm/ groups final. */
+static void manager_tsm_ready(Manager *m) {
+        _cleanup_(outcome_done) Outcome o = {};
+        int r;
+
+        tsm_done(&m->tsm);
+        r = tsm_discover(&m->tsm);
+        if (r < 0)
+                log_warning_errno(r, "Failed to look for the devsec TSM: %m");
+        log_struct_internal(LOG_INFO, 0, MESSAGE_ID_TSM_READY, NULL, "TSM '%s' is ready; rescanning tsm/ groups.",
+                            strna(m->tsm.name));
+
+        r = registry_set_tsm_ready(m->registry, device_offers_tdisp, m, &o);
+        if (r < 0)
+                log_warning_errno(r, "Failed to rescan TDISP devices: %m");
+        (void) manager_process(m, &o);
 }
 
 /* --- events --- */
@@ -542,6 +719,11 @@ static int manager_handle_uevent(sd_device_monitor *monitor, sd_device *dev, voi
         if (streq(subsystem, "bus")) {
                 if (action == SD_DEVICE_ADD && sd_device_get_sysname(dev, &sysname) >= 0)
                         (void) manager_add_bus(m, sysname);
+                return 0;
+        }
+        if (streq(subsystem, "tsm")) {
+                if (action == SD_DEVICE_CHANGE)
+                        manager_tsm_ready(m);
                 return 0;
         }
         if (!manager_is_bus(m, subsystem))
@@ -634,9 +816,16 @@ static int manager_coldplug(Manager *m) {
 
         for (size_t i = 0; i < n; i++) {
                 DeviceInfo *info = TAKE_PTR(infos[i]);
+                TsmFacts tsm = {};
+                TsmAbi profile = tsm_device_profile(info->syspath, m->config->tsm_abi);
+
+                /* What the kernel says about TDISP state; the state file adds only approvals. */
+                if (profile != TSM_ABI_AUTO &&
+                    tsm_read_status(info->syspath, profile, &m->tsm, &tsm.locked, &tsm.accepted) < 0)
+                        tsm = (TsmFacts) { .locked = true }; /* unreadable: assume the worst, unwind */
 
                 m->counts[DEVICE_NEW]++;
-                r = registry_add(m->registry, info, &o, NULL);
+                r = persist_add_device(m->registry, info, &tsm, m->saved_state, &o, NULL);
                 if (r == -EEXIST) {
                         m->counts[DEVICE_NEW]--;
                         continue;
@@ -655,6 +844,24 @@ fail:
         return r;
 }
 
+static bool manager_any_tsm_group(void) {
+        DIR *d = opendir("/sys/bus/pci/devices");
+        bool found = false;
+
+        if (!d)
+                return false;
+        for (struct dirent *de; !found && (de = readdir(d));) {
+                _cleanup_free_ char *path = NULL;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                if (asprintf(&path, "/sys/bus/pci/devices/%s/tsm", de->d_name) >= 0)
+                        found = access(path, F_OK) >= 0;
+        }
+        closedir(d);
+        return found;
+}
+
 int manager_start(Manager *m) {
         bool audit;
         int r;
@@ -665,11 +872,6 @@ int manager_start(Manager *m) {
                 return 0;
         }
         audit = m->config->mode == MODE_AUDIT;
-
-        r = module_loader_new(m->options.modules_dir, m->options.modprobe_dirs, &m->kmod);
-        if (r < 0)
-                return log_error_errno(r, "Failed to initialise libkmod for '%s': %m",
-                                       m->options.modules_dir ?: "/lib/modules/<running kernel>");
 
         r = registry_new(m->config, m->policy, &m->registry);
         if (r < 0)
@@ -693,11 +895,46 @@ int manager_start(Manager *m) {
                 log_error_errno(r, "Failed to disable driver autoprobe on every bus, continuing: %m");
         (void) lockdown_modules_autoprobe(audit);
 
+        r = module_loader_new(m->options.modules_dir, m->options.modprobe_dirs, &m->kmod);
+        if (r < 0)
+                return log_error_errno(r, "Failed to initialise libkmod for '%s': %m",
+                                       m->options.modules_dir ?: "/lib/modules/<running kernel>");
+
+        /* Before the walk: is a TSM there, and have its tsm/ groups appeared? Without any TSM, devices
+         * without tsm/ are final (no-tsm); with one whose groups are not there yet, they wait for its
+         * readiness event. */
+        r = tsm_discover(&m->tsm);
+        if (r < 0)
+                log_warning_errno(r, "Failed to look for the devsec TSM, continuing without: %m");
+        m->registry->tsm_ready = r <= 0 || manager_any_tsm_group();
+        if (m->tsm.name)
+                log_info("TSM '%s' %s.", m->tsm.name, m->registry->tsm_ready ? "is ready" : "is not ready yet");
+
+        /* A previous instance (a restart, or the initrd before switch-root) may have locked the
+         * topology; its snapshot decides who belongs before any device is looked at. */
+        (void) manager_load_state(m);
+        {
+                _cleanup_(outcome_done) Outcome o = {};
+                r = persist_restore_topology(m->registry, m->saved_state, &o);
+                if (r < 0)
+                        log_error_errno(r, "Failed to restore the topology lock: %m");
+                (void) manager_process(m, &o);
+        }
+
         r = manager_coldplug(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to enumerate devices: %m");
 
+        if (m->config->topology_lock == TOPOLOGY_LOCK_AT_READY && m->config->mode == MODE_ENFORCE) {
+                r = manager_lock_topology(m);
+                if (r < 0 && r != -EALREADY)
+                        log_error_errno(r, "Failed to lock the device topology: %m");
+        }
+
         m->ready = true;
+        r = manager_save_state(m);
+        if (r < 0)
+                log_error_errno(r, "Failed to write the state file: %m");
         manager_update_status(m);
         log_struct_internal(LOG_INFO, 0, MESSAGE_ID_MANAGER_READY, NULL, "Ready (%s): %s", mode_to_string(m->config->mode),
                             strna(m->status));

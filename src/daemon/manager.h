@@ -7,8 +7,25 @@
 
 #include "config-load.h"
 #include "registry.h"
+#include "state-file.h"
+#include "tsm.h"
 
 struct kmod_ctx;
+typedef struct EvidenceSet EvidenceSet;
+typedef struct Manager Manager;
+typedef struct VerifierRun VerifierRun;
+
+/* What the daemon keeps per device beside the core's Device (its userdata). */
+typedef struct DeviceContext {
+        Manager *manager;
+        char *syspath;
+        sd_event_source *timer;
+        EvidenceSet *evidence;          /* read after the current lock; its digest is d->evidence_digest */
+        uint8_t nonce[32];              /* sent with the evidence read; the verifier checks freshness */
+        VerifierRun *verifier;          /* an exec verifier working on this device's evidence */
+} DeviceContext;
+
+DeviceContext *device_get_context(Manager *m, Device *d);
 
 typedef struct ManagerOptions {
         const char *config_file;
@@ -19,7 +36,7 @@ typedef struct ManagerOptions {
         const char *kernel_cmdline;
 } ManagerOptions;
 
-typedef struct Manager {
+struct Manager {
         sd_event *event;
         sd_device_monitor *monitor;
         struct kmod_ctx *kmod;
@@ -33,7 +50,11 @@ typedef struct Manager {
         unsigned counts[_DEVICE_STATE_MAX];     /* devices per state, kept by the transition records */
         char *status;                           /* last STATUS= sent */
         bool ready;
-} Manager;
+
+        Tsm tsm;                                /* the devsec TSM, once discovered */
+        StateFile *saved_state;                 /* the previous instance's, while its snapshot is in use */
+        bool state_dirty;                       /* a write of the state file is scheduled */
+};
 
 int manager_new(const ManagerOptions *options, Manager **ret);
 Manager *manager_free(Manager *m);
@@ -48,3 +69,14 @@ int manager_check_config(const ManagerOptions *options);
 
 /* Lockdown, monitor, coldplug pass. Sends READY=1 when done. */
 int manager_start(Manager *m);
+
+uint64_t now_realtime_usec(void);
+
+/* Locks the device topology now (TopologyLock=, or the API). -EALREADY if it is. */
+int manager_lock_topology(Manager *m);
+
+/* Writes the decisions, verdicts and the topology snapshot to the runtime directory, atomically. */
+int manager_save_state(Manager *m);
+
+/* Hands an event to the core and carries out everything it asks for. */
+int manager_dispatch(Manager *m, Device *d, const DeviceEvent *event);

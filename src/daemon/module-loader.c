@@ -2,10 +2,13 @@
 /* module-loader.c — libkmod: which modules serve a modalias, loading them, and what they register. */
 
 #include <dirent.h>
+#include <fnmatch.h>
+#include <limits.h>
 #include <libkmod.h>
 #include <stdio.h>
 
 #include "log.h"
+#include "modalias.h"
 #include "module-loader.h"
 #include "strv.h"
 #include "sysfs.h"
@@ -27,12 +30,12 @@ int module_loader_new(const char *dir, char *const *config_dirs, struct kmod_ctx
 
         kmod_set_log_fn(ctx, kmod_log_forward, NULL);
 
-        /* Keep the indexes mapped: every device lookup would otherwise reopen them. */
+        /* Keep the indexes mapped: every device lookup would otherwise reopen them. Without them
+         * libkmod still works (slower, from the text files), and lookups then find what exists. */
         r = kmod_load_resources(ctx);
-        if (r < 0) {
-                kmod_unref(ctx);
-                return r;
-        }
+        if (r < 0)
+                log_warning_errno(r, "Cannot load module indexes from '%s', continuing without: %m",
+                                  dir ?: "/lib/modules/<running kernel>");
 
         *ret = ctx;
         return 0;
@@ -74,6 +77,71 @@ int module_lookup(struct kmod_ctx *ctx, const char *alias, char ***ret_modules) 
                 return r;
 
         *ret_modules = TAKE_PTR(names);
+        return 0;
+}
+
+/* The fewest '*' among mod's alias patterns that match alias, or UINT_MAX. */
+static unsigned module_alias_specificity(struct kmod_ctx *ctx, struct kmod_module *mod, const char *alias) {
+        struct kmod_list *info = NULL, *i;
+        struct kmod_config_iter *it;
+        const char *name = kmod_module_get_name(mod);
+        unsigned best = UINT_MAX;
+
+        if (kmod_module_get_info(mod, &info) >= 0) {
+                kmod_list_foreach(i, info) {
+                        const char *key = kmod_module_info_get_key(i), *value = kmod_module_info_get_value(i);
+
+                        if (streq_ptr(key, "alias") && value && fnmatch(value, alias, 0) == 0)
+                                best = MIN(best, modalias_glob_specificity(value));
+                }
+                kmod_module_info_free_list(info);
+        }
+
+        it = kmod_config_get_aliases(ctx);
+        if (it) {
+                while (kmod_config_iter_next(it)) {
+                        const char *pattern = kmod_config_iter_get_key(it), *target = kmod_config_iter_get_value(it);
+
+                        if (pattern && streq_ptr(target, name) && fnmatch(pattern, alias, 0) == 0)
+                                best = MIN(best, modalias_glob_specificity(pattern));
+                }
+                kmod_config_iter_free_iter(it);
+        }
+        return best;
+}
+
+int module_lookup_most_specific(struct kmod_ctx *ctx, const char *alias, char **ret_module) {
+        struct kmod_list *list = NULL, *i;
+        unsigned best = UINT_MAX;
+        char *chosen = NULL;
+        int r;
+
+        r = kmod_module_new_from_lookup(ctx, alias, &list);
+        if (r < 0)
+                return r;
+
+        kmod_list_foreach(i, list) {
+                struct kmod_module *mod = kmod_module_get_module(i);
+                unsigned s = module_alias_specificity(ctx, mod, alias);
+
+                /* A module found by the lookup whose patterns we cannot read still counts, last. */
+                if (!chosen || s < best) {
+                        char *t = strdup(kmod_module_get_name(mod));
+                        if (!t) {
+                                kmod_module_unref(mod);
+                                kmod_module_unref_list(list);
+                                free(chosen);
+                                return -ENOMEM;
+                        }
+                        free(chosen);
+                        chosen = t;
+                        best = s;
+                }
+                kmod_module_unref(mod);
+        }
+        kmod_module_unref_list(list);
+
+        *ret_module = chosen;
         return 0;
 }
 

@@ -24,6 +24,11 @@ struct kmod_ctx *module_loader_free(struct kmod_ctx *ctx);
  * lines), in libkmod's order. 0 and an empty list when nothing matches. */
 int module_lookup(struct kmod_ctx *ctx, const char *alias, char ***ret_modules);
 
+/* Of the modules that serve alias, the one whose matching alias pattern has the fewest '*' (the
+ * most specific match; kernel-abi.md §1, as for vfio_pci: aliases). Patterns come from the modules'
+ * own modinfo and from modprobe.d "alias" lines. 0 with *ret_module NULL when nothing matches. */
+int module_lookup_most_specific(struct kmod_ctx *ctx, const char *alias, char **ret_module);
+
 int module_availability(struct kmod_ctx *ctx, const char *module, ModuleAvailability *ret);
 
 /* Loads module (and its dependencies) unless built in or loaded already. */

@@ -52,8 +52,8 @@ int sysfs_read_driver(const char *syspath, char **ret_driver) {
         return 1;
 }
 
-int sysfs_driver_module(const char *bus, const char *driver, char **ret_module) {
-        _cleanup_free_ char *dir = NULL, *link = NULL;
+int sysfs_driver_module(const char *bus, const char *driver, char **ret_module, bool *ret_builtin) {
+        _cleanup_free_ char *dir = NULL, *link = NULL, *module = NULL, *initstate = NULL;
         int r;
 
         if (!sysfs_name_is_safe(bus) || !sysfs_name_is_safe(driver))
@@ -62,14 +62,22 @@ int sysfs_driver_module(const char *bus, const char *driver, char **ret_module) 
             asprintf(&link, "%s/module", dir) < 0)
                 return -ENOMEM;
 
-        r = readlink_basename(link, ret_module);
-        if (r >= 0)
-                return 1;
-        if (r != -ENOENT)
+        r = readlink_basename(link, &module);
+        if (r == -ENOENT) {
+                *ret_module = NULL;
+                *ret_builtin = true;
+                return access(dir, F_OK) < 0 ? -errno : 0;
+        }
+        if (r < 0)
                 return r;
+        if (!sysfs_name_is_safe(module))
+                return -EBADMSG;
 
-        *ret_module = NULL;
-        return access(dir, F_OK) < 0 ? -errno : 0;
+        if (asprintf(&initstate, "/sys/module/%s/initstate", module) < 0)
+                return -ENOMEM;
+        *ret_builtin = access(initstate, F_OK) < 0 && errno == ENOENT;
+        *ret_module = TAKE_PTR(module);
+        return 0;
 }
 
 bool sysfs_device_has_attribute(const char *syspath, const char *attribute) {

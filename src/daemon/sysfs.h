@@ -12,9 +12,11 @@ bool sysfs_name_is_safe(const char *name) _pure_;
 /* The driver bound to the device at syspath: 1 and *ret_driver set, or 0 if none. */
 int sysfs_read_driver(const char *syspath, char **ret_driver);
 
-/* The module providing a bus's driver: 1 with *ret_module, or 0 with *ret_module = NULL when the
- * driver is built in (no "module" link). -ENOENT if the driver does not exist on that bus. */
-int sysfs_driver_module(const char *bus, const char *driver, char **ret_module);
+/* The module providing a bus's driver, and whether it is built in. A built-in driver has no "module"
+ * link, or — when its module has parameters — a link to a /sys/module/<m> without "initstate"
+ * (drivers/base/module.c); only loadable modules have an initstate. *ret_module may be NULL for a
+ * built-in without a link. -ENOENT if the driver does not exist on that bus. */
+int sysfs_driver_module(const char *bus, const char *driver, char **ret_module, bool *ret_builtin);
 
 bool sysfs_device_has_attribute(const char *syspath, const char *attribute);
 int sysfs_write_device_attribute(const char *syspath, const char *attribute, const char *value);

@@ -65,6 +65,18 @@ static void remove_tree(char *root) {
         free(root);
 }
 
+static int load(const char *root, const char *config_file, char **policy_dirs, const char *kernel_cmdline,
+                Config **ret_config, Policy **ret_policy, ConfError *ret_error) {
+        ConfigPaths paths = {
+                .config_file = config_file,
+                .policy_dirs = policy_dirs,
+                .kernel_cmdline = kernel_cmdline,
+                .root = root,
+        };
+
+        return config_load(&paths, ret_config, ret_policy, ret_error);
+}
+
 /* A file that must never be read: parsing it fails. */
 #define POISON "[Manager]\nThis file should have been hidden=1\n"
 
@@ -74,7 +86,8 @@ static void build_default_tree(const char *root) {
         tree_file(root, TDISPD_SYSCONF_DIR "/tdispd.conf", "[Manager]\nTrustedDrivers=e1000e\n");
 
         /* Drop-ins: applied by name across the three directories; /etc hides /run hides /usr/lib. */
-        tree_file(root, TDISPD_SYSCONF_DIR "/tdispd.conf.d/50-a.conf", "[Manager]\nDeniedDrivers=virtio_gpu\n");
+        tree_file(root, TDISPD_SYSCONF_DIR "/tdispd.conf.d/50-a.conf",
+                  "[Manager]\nDeniedDrivers=virtio_gpu\n");
         tree_file(root, TDISPD_RUNTIME_DIR "/tdispd.conf.d/50-a.conf", POISON);
         tree_file(root, TDISPD_RUNTIME_DIR "/tdispd.conf.d/60-b.conf", "[Manager]\nMode=enforce\n");
         tree_file(root, TDISPD_VENDOR_DIR "/tdispd.conf.d/40-c.conf", "[Manager]\nTrustedDrivers=nvme\n");
@@ -116,7 +129,7 @@ static void test_defaults(void) {
 
         build_default_tree(root);
 
-        r = config_load(&(ConfigPaths) { .root = root, .kernel_cmdline = "quiet" }, &c, &p, &e);
+        r = load(root, NULL, NULL, "quiet", &c, &p, &e);
         if (r < 0)
                 printf("error: %s:%u %s %s\n", e.filename, e.line, strna(e.key), e.message);
         assert(r == 0);
@@ -149,8 +162,7 @@ static void test_kernel_cmdline(void) {
         /* The command line beats every file, and the caller is told so. */
         {
                 _cleanup_(config_freep) Config *c = NULL;
-                assert(config_load(&(ConfigPaths) { .root = root, .kernel_cmdline = "ro tdispd.mode=audit" }, &c,
-                                   NULL, &e) == 1);
+                assert(load(root, NULL, NULL, "ro tdispd.mode=audit", &c, NULL, &e) == 1);
                 assert(c->mode == MODE_AUDIT);
         }
 
@@ -158,8 +170,7 @@ static void test_kernel_cmdline(void) {
         {
                 Config *c = NULL;
                 Policy *p = NULL;
-                assert(config_load(&(ConfigPaths) { .root = root, .kernel_cmdline = "tdispd.mode=permissive" }, &c,
-                                   &p, &e) == -EINVAL);
+                assert(load(root, NULL, NULL, "tdispd.mode=permissive", &c, &p, &e) == -EINVAL);
                 assert(!c && !p);
                 assert(streq(e.filename, "/proc/cmdline"));
                 assert(streq(e.key, "tdispd.mode"));
@@ -170,7 +181,7 @@ static void test_kernel_cmdline(void) {
         /* With a root and no command line given, the host's /proc/cmdline is not consulted. */
         {
                 _cleanup_(config_freep) Config *c = NULL;
-                assert(config_load(&(ConfigPaths) { .root = root }, &c, NULL, &e) == 0);
+                assert(load(root, NULL, NULL, NULL, &c, NULL, &e) == 0);
                 assert(c->mode == MODE_ENFORCE);
         }
         remove_tree(root);
@@ -194,13 +205,16 @@ static void test_explicit_file(void) {
         tree_file(root, "/custom/policy.d/b.policy", "[Match]\nBus=pci\n[Policy]\nAction=shared\n");
         tree_file(root, "/custom/policy.d/a.policy", "[Match]\nBus=virtio\n[Policy]\nAction=shared\n");
 
-        assert(config_load(&(ConfigPaths) { .config_file = file, .policy_dirs = dirs, .root = root }, &c, &p,
-                           &e) == 0);
+        assert(load(root, file, dirs, NULL, &c, &p, &e) == 0);
         trusted = strv_join(c->trusted_drivers, " ");
         assert(streq(trusted, "hv_* virtio_net"));
         assert(c->mode == MODE_ENFORCE && c->default_action == POLICY_ACTION_DENY);
         assert(!c->trust_builtin_drivers && !c->denied_drivers);
-        check_rules(root, p, (const char *const[]) { "/custom/policy.d/a.policy", "/custom/policy.d/b.policy", NULL });
+        check_rules(root, p, (const char *const[]) {
+                "/custom/policy.d/a.policy",
+                "/custom/policy.d/b.policy",
+                NULL,
+        });
         remove_tree(root);
 }
 
@@ -211,7 +225,7 @@ static void test_empty_tree(void) {
         ConfError e = {};
 
         /* Nothing installed at all: compiled-in defaults and no rules (every device gets DefaultAction=). */
-        assert(config_load(&(ConfigPaths) { .root = root, .kernel_cmdline = "" }, &c, &p, &e) == 0);
+        assert(load(root, NULL, NULL, "", &c, &p, &e) == 0);
         assert(c->mode == MODE_ENFORCE && c->default_action == POLICY_ACTION_DENY);
         assert(!c->trusted_drivers && !c->denied_drivers && c->trust_builtin_drivers);
         assert(p->n_rules == 0);
@@ -239,8 +253,8 @@ static const FailCase fail_cases[] = {
         { "bad vendor policy", TDISPD_VENDOR_DIR "/policy.d/95-bad.policy",
           "[Match]\nBus=pci\n[Policy]\nAction=shared\n\n\nDriver=two words\n", -EINVAL, 7, "Policy.Driver",
           "Invalid driver name" },
-        { "policy without action", TDISPD_SYSCONF_DIR "/tdispd/policy.d/55-x.policy", "[Match]\n\n[Policy]\n",
-          -EBADMSG, 3, "Policy.Action", "Missing Action=" },
+        { "policy without action", TDISPD_SYSCONF_DIR "/tdispd/policy.d/55-x.policy",
+          "[Match]\n\n[Policy]\n", -EBADMSG, 3, "Policy.Action", "Missing Action=" },
 };
 
 static void test_failures(void) {
@@ -257,8 +271,9 @@ static void test_failures(void) {
                 build_default_tree(root);
                 tree_file(root, t->file, t->contents);
 
-                r = config_load(&(ConfigPaths) { .root = root, .kernel_cmdline = "" }, &c, &p, &e);
-                printf("  r=%d %s:%u %s: %s\n", r, strna(e.filename), e.line, strna(e.key), strna(e.message));
+                r = load(root, NULL, NULL, "", &c, &p, &e);
+                printf("  r=%d %s:%u %s: %s\n", r, strna(e.filename), e.line, strna(e.key),
+                       strna(e.message));
                 assert(r == t->r);
                 assert(!c && !p);
                 assert(streq(e.filename, want));
@@ -282,7 +297,7 @@ static void test_io_failures(void) {
         ConfError e = {};
 
         /* An explicitly named file must exist. */
-        assert(config_load(&(ConfigPaths) { .config_file = missing, .kernel_cmdline = "" }, &c, &p, &e) == -ENOENT);
+        assert(load(NULL, missing, NULL, "", &c, &p, &e) == -ENOENT);
         assert(!c && !p);
         assert(streq(e.filename, missing));
         assert(e.line == 0);
@@ -294,7 +309,7 @@ static void test_io_failures(void) {
         memset(big, '#', CONFIG_FILE_MAX + 1);
         big[CONFIG_FILE_MAX + 1] = '\0';
         tree_file(root, "/big.conf", big);
-        assert(config_load(&(ConfigPaths) { .config_file = big_path, .kernel_cmdline = "" }, &c, &p, &e) == -E2BIG);
+        assert(load(NULL, big_path, NULL, "", &c, &p, &e) == -E2BIG);
         assert(!c && !p);
         assert(streq(e.filename, big_path));
         assert(strstr(e.message, "larger than"));
@@ -305,15 +320,13 @@ static void test_io_failures(void) {
         tree_file(root, "/ok.conf", "");
         {
                 _cleanup_free_ char *ok = tree_path(root, "/ok.conf");
-                assert(config_load(&(ConfigPaths) { .config_file = ok, .policy_dirs = dirs, .kernel_cmdline = "" },
-                                   &c, &p, &e) == -ENOTDIR);
+                assert(load(NULL, ok, dirs, "", &c, &p, &e) == -ENOTDIR);
                 assert(!c && !p);
                 assert(streq(e.filename, not_dir));
                 conf_error_done(&e);
 
                 /* Without ret_policy, policies are not even looked at. */
-                assert(config_load(&(ConfigPaths) { .config_file = ok, .policy_dirs = dirs, .kernel_cmdline = "" },
-                                   &c, NULL, &e) == 0);
+                assert(load(NULL, ok, dirs, "", &c, NULL, &e) == 0);
                 assert(c);
                 c = config_free(c);
         }

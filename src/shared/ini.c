@@ -14,7 +14,8 @@
 #include "ini.h"
 
 static bool ini_is_blank(char c) {
-        /* '\r' is whitespace here so that CRLF files parse; elsewhere it is a control character. */
+        /* '\r' at either end of a line is whitespace so that CRLF files parse; inside a line it is a
+         * control character like any other. */
         return c == ' ' || c == '\t' || c == '\r';
 }
 
@@ -43,9 +44,7 @@ static bool ini_name_is_valid(const char *s) {
 
 static const char *ini_find_control(const char *s) {
         for (; *s; s++)
-                if ((unsigned char) *s < 0x20 && *s != '\t')
-                        return s;
-                else if (*s == 0x7f)
+                if (((unsigned char) *s < 0x20 && *s != '\t') || *s == 0x7f)
                         return s;
         return NULL;
 }
@@ -188,7 +187,10 @@ int ini_parse_buffer(const char *data, size_t size, const char *filename, IniCal
         if (!buf)
                 return conf_error_set(ret_error, filename, 0, NULL, -ENOMEM, "Out of memory");
 
-        for (size_t pos = 0; pos < size;) {
+        /* Some editors start UTF-8 files with a byte order mark; it would make line 1 unparseable. */
+        size_t pos = size >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+
+        while (pos < size) {
                 const char *start = data + pos, *nl = memchr(start, '\n', size - pos);
                 size_t len = nl ? (size_t) (nl - start) : size - pos;
 

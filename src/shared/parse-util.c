@@ -102,6 +102,41 @@ int safe_atoux32(const char *s, uint32_t *ret) {
         return 0;
 }
 
+int parse_sec(const char *s, uint64_t *ret_usec) {
+        static const struct {
+                const char *suffix;
+                uint64_t usec;
+        } units[] = {
+                /* "ms" before "s", or "1500ms" would read as "1500m" seconds. */
+                { "ms", UINT64_C(1000) },
+                { "min", UINT64_C(60000000) },
+                { "s", UINT64_C(1000000) },
+                { "h", UINT64_C(3600000000) },
+                { "", UINT64_C(1000000) },
+        };
+        size_t n;
+        uint64_t v;
+        int r;
+
+        assert(s);
+        assert(ret_usec);
+
+        n = strspn(s, "0123456789");
+        for (size_t i = 0; i < ELEMENTSOF(units); i++) {
+                if (!streq(s + n, units[i].suffix))
+                        continue;
+
+                r = parse_digits(s, n, 10, UINT64_MAX, &v);
+                if (r < 0)
+                        return r;
+                if (v > UINT64_MAX / units[i].usec)
+                        return -ERANGE;
+                *ret_usec = v * units[i].usec;
+                return 0;
+        }
+        return -EINVAL;
+}
+
 int safe_atoux32_n(const char *s, size_t n, uint32_t *ret) {
         uint64_t v;
         int r;

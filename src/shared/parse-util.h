@@ -21,6 +21,10 @@ int safe_atou64(const char *s, uint64_t *ret);
 /* Hexadecimal with an optional "0x"/"0X" prefix ("0x1af4", "1AF4"). */
 int safe_atoux32(const char *s, uint32_t *ret);
 
+/* A time span: a decimal number with an optional unit, "ms", "s" (the default), "min" or "h" ("30",
+ * "1500ms", "2min"). The result is in microseconds; -ERANGE if it does not fit. */
+int parse_sec(const char *s, uint64_t *ret_usec);
+
 /* Exactly the n characters at s as hexadecimal digits, no prefix; for fixed-width fields such as the
  * "%08X" groups of a modalias or the halves of PCI_ID=. n must be 1…8. */
 int safe_atoux32_n(const char *s, size_t n, uint32_t *ret);

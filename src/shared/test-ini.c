@@ -33,7 +33,8 @@ static int record(const IniItem *item, void *userdata, ConfError *ret_error) {
 
         if (rec->fail_key && item->key && streq(item->key, rec->fail_key)) {
                 if (rec->fail_with_message)
-                        return ini_item_error(ret_error, item, -ERANGE, "Value '%s' is too large", item->value);
+                        return ini_item_error(ret_error, item, -ERANGE, "Value '%s' is too large",
+                                              item->value);
                 return -EINVAL;
         }
         return 0;
@@ -71,6 +72,9 @@ static const Case cases[] = {
         { "empty section", "[A]\n[B]\n", 0, 0, "1:[A]\n2:[B]\n" },
         { "high bytes are the value parser's business", "[A]\nx=\xc3\xa9\xff\n", 0, 0,
           "1:[A]\n2:A.x=\xc3\xa9\xff\n" },
+        { "UTF-8 byte order mark", "\xef\xbb\xbf[A]\nx=1\n", 0, 0, "1:[A]\n2:A.x=1\n" },
+        { "byte order mark only at the start", "[A]\n\xef\xbb\xbfx=1\n", 0, -EBADMSG, "1:[A]\n", 2, NULL,
+          "Invalid key name" },
         { "X- names are tokens like any other", "[X-Foo]\nX-Bar=1\n", 0, 0, "1:[X-Foo]\n2:X-Foo.X-Bar=1\n" },
 
         /* Hostile and malformed input. */
@@ -94,7 +98,8 @@ static const Case cases[] = {
         { "escape sequence", "[A]\nx=\x1b[31mred\n", 0, -EBADMSG, "1:[A]\n", 2, NULL, "0x1b" },
         { "carriage return inside a line", "[A]\nx=a\rb\n", 0, -EBADMSG, "1:[A]\n", 2, NULL, "0x0d" },
         { "DEL character", "[A]\nx=\x7f\n", 0, -EBADMSG, "1:[A]\n", 2, NULL, "0x7f" },
-        { "callback refuses a value", "[A]\nok=1\nbad=2\nnever=3\n", 0, -EINVAL, "1:[A]\n2:A.ok=1\n3:A.bad=2\n",
+        { "callback refuses a value", "[A]\nok=1\nbad=2\nnever=3\n", 0, -EINVAL,
+          "1:[A]\n2:A.ok=1\n3:A.bad=2\n",
           3, "A.bad", "Failed to apply value '2'" },
 };
 
@@ -224,9 +229,11 @@ static void test_table_dispatch(void) {
         for (size_t i = 0; i < ELEMENTSOF(t); i++) {
                 ConfError e = {};
                 unsigned seen = 0;
+                int r;
 
                 printf("dispatch %zu\n", i);
-                assert(ini_parse_buffer(t[i].input, strlen(t[i].input), "d.conf", no_tables, &seen, &e) == t[i].r);
+                r = ini_parse_buffer(t[i].input, strlen(t[i].input), "d.conf", no_tables, &seen, &e);
+                assert(r == t[i].r);
                 if (t[i].r == 0) {
                         assert(e.error == 0);
                         continue;

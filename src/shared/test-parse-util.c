@@ -128,11 +128,51 @@ static void test_safe_atoux32_n(void) {
         assert(v == 5);
 }
 
+static void test_parse_sec(void) {
+        static const struct {
+                const char *s;
+                int r;
+                uint64_t usec;
+        } t[] = {
+                { "0", 0, 0 },
+                { "30", 0, 30000000 },
+                { "30s", 0, 30000000 },
+                { "1500ms", 0, 1500000 },
+                { "2min", 0, 120000000 },
+                { "1h", 0, 3600000000 },
+                { "18446744073709s", 0, UINT64_C(18446744073709000000) },
+                { "18446744073710s", -ERANGE },
+                { "99999999999999999999", -ERANGE },
+                { "", -EINVAL },
+                { "s", -EINVAL },
+                { "ms", -EINVAL },
+                { "-1s", -EINVAL },
+                { "1.5s", -EINVAL },
+                { "1 s", -EINVAL },
+                { " 1s", -EINVAL },
+                { "1s ", -EINVAL },
+                { "1sec", -EINVAL },
+                { "1m", -EINVAL },
+                { "1S", -EINVAL },
+                { "1d", -EINVAL },
+                { "infinity", -EINVAL },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                uint64_t v = 42;
+
+                printf("parse_sec('%s')\n", t[i].s);
+                assert(parse_sec(t[i].s, &v) == t[i].r);
+                assert(v == (t[i].r == 0 ? t[i].usec : 42));
+        }
+}
+
 int main(void) {
         test_parse_boolean();
         test_safe_atou32();
         test_safe_atou64();
         test_safe_atoux32();
         test_safe_atoux32_n();
+        test_parse_sec();
         return 0;
 }

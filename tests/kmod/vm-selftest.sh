@@ -159,6 +159,10 @@ fi
 if grep -q kmodtest.verbose /proc/cmdline; then
     dmesg | grep -E "tsm_emu|ccprepare" | sed 's/^/KMODTEST: dmesg: /'
     tail -n 40 /sys/kernel/debug/tsm_emu/event_log | sed 's/^/KMODTEST: event: /'
+    echo tsm0 >"$D/tsm/lock"
+    tsm-evidence-dump "$DEV" | sed 's/^/KMODTEST: evidence: /'
+    tsm-evidence-dump -d -t report "$DEV" | sed 's/^/KMODTEST: evidence: /'
+    echo tsm0 >"$D/tsm/unlock"
 fi
 check "no oops or warning in the kernel log" sh -c '! dmesg | grep -qE "BUG:|WARNING:|Oops|Call Trace"'
 if [ "$fails" -eq 0 ]; then echo "KMODTEST: ALL PASS"; else echo "KMODTEST: FAILED ($fails)"; fi

@@ -20,6 +20,11 @@
  * open, dup2 onto stdout, printf into the buffer, fflush). Duplicated descriptors stay tracked.
  * Whatever still slips past lands in the file, and the harness reports it as an untracked write.
  *
+ * Module loading is a real syscall that umockdev does not redirect: libkmod would hand the fixture's
+ * fake .ko files to the host kernel. finit_module(), init_module() and delete_module() are therefore
+ * sent to the fake kernel too ("M\0load\0<module>", "M\0unload\0<module>"), which refuses them or
+ * acts out the load (its drivers register and, where autoprobe allows, bind), as the test chooses.
+ *
  * Sockets and /proc are reached with raw syscalls so that umockdev's own wrappers stay out of it. */
 
 /* We define open() and friends ourselves: no fortify inlines, no 64-bit renaming. */
@@ -98,6 +103,7 @@ REAL(int, dup, (int))
 REAL(int, dup2, (int, int))
 REAL(int, dup3, (int, int, int))
 REAL(int, fcntl, (int, int, ...))
+REAL(long, syscall, (long, ...))
 
 /* Prototypes for the fortify entry points (fcntl2.h declares them only under _FORTIFY_SOURCE). */
 int __open_2(const char *path, int flags);
@@ -204,7 +210,8 @@ static const char *tracked_path(int fd) {
 
         if (fd < 0 || fd >= SHIM_MAX_FDS || !tracked[fd].path)
                 return NULL;
-        if (syscall(SYS_fstat, fd, &st) < 0 || st.st_dev != tracked[fd].dev || st.st_ino != tracked[fd].ino) {
+        if (syscall(SYS_fstat, fd, &st) < 0 || st.st_dev != tracked[fd].dev ||
+            st.st_ino != tracked[fd].ino) {
                 untrack(fd);
                 return NULL;
         }
@@ -252,38 +259,42 @@ __attribute__((constructor)) static void track_inherited(void) {
         stdout_buffering();
 }
 
-/* Asks the fake kernel to carry out one write. Returns the errno to report (0 on success), or -1 if the
- * fake kernel cannot be reached, in which case the caller writes to the plain file instead. */
-static int kernel_write(const char *path, const void *data, size_t size) {
+/* One request to the fake kernel: kind, then NUL-separated words, then the payload. Returns the errno
+ * to report (0 on success), or -1 if the fake kernel cannot be reached. */
+static int kernel_request(char kind, const char *word1, const char *word2, const void *data, size_t size) {
         const char *sock_path = getenv("TDISPD_FAKE_KERNEL_SOCKET");
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
-        char reply[32];
-        size_t plen;
-        char *msg;
+        size_t l1 = strlen(word1), l2 = word2 ? strlen(word2) : 0, len;
+        char reply[32], *msg, *p;
         long fd = -1, n;
         int saved_errno = errno, r = -1;
 
-        if (size > SHIM_PAGE_SIZE)
-                return E2BIG;
         if (!sock_path || strlen(sock_path) >= sizeof(sa.sun_path))
                 return -1;
         strcpy(sa.sun_path, sock_path);
 
-        plen = strlen(path);
-        msg = malloc(2 + plen + 1 + size);
+        len = 2 + l1 + 1 + (word2 ? l2 + 1 : 0) + size;
+        msg = malloc(len);
         if (!msg)
                 return ENOMEM;
-        msg[0] = 'W';
-        msg[1] = '\0';
-        memcpy(msg + 2, path, plen + 1);
-        memcpy(msg + 2 + plen + 1, data, size);
+        p = msg;
+        *p++ = kind;
+        *p++ = '\0';
+        memcpy(p, word1, l1 + 1);
+        p += l1 + 1;
+        if (word2) {
+                memcpy(p, word2, l2 + 1);
+                p += l2 + 1;
+        }
+        if (size)
+                memcpy(p, data, size);
 
         fd = syscall(SYS_socket, AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
         if (fd < 0)
                 goto finish;
         if (syscall(SYS_connect, fd, &sa, sizeof(sa)) < 0)
                 goto finish;
-        if (syscall(SYS_sendto, fd, msg, 2 + plen + 1 + size, MSG_NOSIGNAL, NULL, 0) < 0)
+        if (syscall(SYS_sendto, fd, msg, len, MSG_NOSIGNAL, NULL, 0) < 0)
                 goto finish;
         do
                 n = syscall(SYS_recvfrom, fd, reply, sizeof(reply) - 1, 0, NULL, NULL);
@@ -296,13 +307,20 @@ static int kernel_write(const char *path, const void *data, size_t size) {
                 r = EIO;
 finish:
         if (r < 0)
-                fprintf(stderr, "sysfs-shim: fake kernel at '%s' unreachable (%m), '%s' written as a plain file\n",
-                        sock_path, path);
+                fprintf(stderr, "sysfs-shim: fake kernel at '%s' unreachable (%m)\n", sock_path);
         if (fd >= 0)
                 syscall(SYS_close, fd);
         free(msg);
         errno = saved_errno;
         return r;
+}
+
+/* Asks the fake kernel to carry out one write. Returns the errno to report (0 on success), or -1 if
+ * the fake kernel cannot be reached, in which case the caller writes to the plain file instead. */
+static int kernel_write(const char *path, const void *data, size_t size) {
+        if (size > SHIM_PAGE_SIZE)
+                return E2BIG;
+        return kernel_request('W', path, NULL, data, size);
 }
 
 /* O_TRUNC on a sysfs attribute truncates nothing in the kernel; on a plain file it would wipe the
@@ -745,4 +763,113 @@ int dprintf(int fd, const char *format, ...) {
         r = vdprintf(fd, format, ap);
         va_end(ap);
         return r;
+}
+
+/* ---- module loading ---- */
+
+/* The module a file descriptor holds: "igb" for ".../igb.ko" (also .ko.xz, .ko.zst, .ko.gz). */
+static bool module_name_from_fd(int fd, char *buf, size_t size) {
+        char path[PATH_MAX], *base, *dot;
+
+        if (!fd_real_path(fd, path, sizeof(path)))
+                return false;
+        base = strrchr(path, '/');
+        base = base ? base + 1 : path;
+        dot = strstr(base, ".ko");
+        if (dot)
+                *dot = '\0';
+        if (strlen(base) >= size)
+                return false;
+        strcpy(buf, base);
+        for (char *c = buf; *c; c++)
+                if (*c == '-')
+                        *c = '_';
+        return true;
+}
+
+/* The name= entry of an image's .modinfo section. */
+static bool module_name_from_image(const void *image, size_t len, char *buf, size_t size) {
+        static const char key[] = "\0name=";
+        const char *p = memmem(image, len, key, sizeof(key) - 1), *end;
+        size_t n;
+
+        if (!p)
+                return false;
+        p += sizeof(key) - 1;
+        end = memchr(p, '\0', len - (size_t)(p - (const char *)image));
+        if (!end || (n = (size_t)(end - p)) == 0 || n >= size)
+                return false;
+        memcpy(buf, p, n);
+        buf[n] = '\0';
+        return true;
+}
+
+/* Returns the syscall result: 0, or -1 with errno set. */
+static long fake_module_call(const char *op, const char *module) {
+        int r = kernel_request('M', op, module ? module : "?", NULL, 0);
+
+        if (r < 0)
+                r = EPERM; /* no fake kernel: still never the host's */
+        if (r > 0) {
+                errno = r;
+                return -1;
+        }
+        return 0;
+}
+
+long syscall(long number, ...) {
+        char name[256];
+        va_list ap;
+        long a[6];
+
+        va_start(ap, number);
+        for (int i = 0; i < 6; i++)
+                a[i] = va_arg(ap, long);
+        va_end(ap);
+
+        if (fake_sys_root()) {
+                if (number == SYS_finit_module) {
+                        bool ok = module_name_from_fd((int)a[0], name, sizeof(name));
+
+                        return fake_module_call("load", ok ? name : NULL);
+                }
+                if (number == SYS_init_module) {
+                        bool ok = module_name_from_image((const void *)a[0], (size_t)a[1], name, sizeof(name));
+
+                        return fake_module_call("load", ok ? name : NULL);
+                }
+                if (number == SYS_delete_module)
+                        return fake_module_call("unload", (const char *)a[0]);
+        }
+        load_syscall();
+        return real_syscall(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+int init_module(void *image, unsigned long len, const char *params);
+int init_module(void *image, unsigned long len, const char *params) {
+        char name[256];
+        bool ok;
+
+        if (!fake_sys_root())
+                return (int)syscall(SYS_init_module, image, len, params);
+        ok = module_name_from_image(image, len, name, sizeof(name));
+        return (int)fake_module_call("load", ok ? name : NULL);
+}
+
+int finit_module(int fd, const char *params, int flags);
+int finit_module(int fd, const char *params, int flags) {
+        char name[256];
+        bool ok;
+
+        if (!fake_sys_root())
+                return (int)syscall(SYS_finit_module, fd, params, flags);
+        ok = module_name_from_fd(fd, name, sizeof(name));
+        return (int)fake_module_call("load", ok ? name : NULL);
+}
+
+int delete_module(const char *name, unsigned flags);
+int delete_module(const char *name, unsigned flags) {
+        if (!fake_sys_root())
+                return (int)syscall(SYS_delete_module, name, flags);
+        return (int)fake_module_call("unload", name);
 }

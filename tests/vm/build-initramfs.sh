@@ -31,7 +31,8 @@ dracut_base="$VM_WORK/dracut"
 # The project, installed as a package would install it.
 stage_project() {
     rm -rf "$stage"
-    meson install -C "$VM_BUILD" --destdir "$stage" --no-rebuild --quiet > /dev/null
+    meson install -C "$VM_BUILD" --destdir "$stage" --no-rebuild --quiet > "$VM_WORK/install.log" 2>&1 ||
+        vm_die "meson install failed (is the build complete? ninja -C $VM_BUILD), see $VM_WORK/install.log"
 }
 
 # The test kernel modules, when their sources exist: tests/kmod/build.sh KVER OUTDIR leaves the
@@ -74,14 +75,23 @@ stage_dracut() {
 }
 
 build() {
-    local key img drivers
+    local key img drivers kmod_src=()
     stage_project
-    build_kmods
-    key=$(vm_hash "$stage" "$kmod_out" "$VM_DIR/guest" \
+    # The test modules' sources, not their build output (which embeds a temporary path).
+    if [[ -d $VM_SRC/tests/kmod ]]; then
+        mapfile -t kmod_src < <(find "$VM_SRC/tests/kmod" -maxdepth 1 -type f \
+            \( -name '*.[ch]' -o -name '*.sh' -o -name Makefile -o -name Kbuild \) | LC_ALL=C sort)
+    fi
+    key=$(vm_hash "$stage" "${kmod_src[@]}" "$VM_DIR/guest" \
         "$0" "$VM_DIR/vm-common.sh" /usr/lib/dracut/dracut-version.sh "$VM_KERNEL")
     img="$VM_WORK/initramfs-$key.img"
-    if [[ ! -s $img ]]; then
+    # The staged module tree serves the root file system too: keep it in step with the image.
+    if [[ ! -s $img || $(cat "$kmoddir/.tdispd-vm-key" 2> /dev/null) != "$key" ]]; then
+        build_kmods
         stage_kernel_modules
+        echo "$key" > "$kmoddir/.tdispd-vm-key"
+    fi
+    if [[ ! -s $img ]]; then
         stage_dracut
         # Drivers of the suite's device set and root file system; the test modules when built.
         drivers="virtio_pci virtio_net virtio_blk virtio_rng e1000e nvme ext4 slimbus"
@@ -103,10 +113,12 @@ build() {
             vm_die "dracut failed, see $VM_WORK/dracut.log"
         mv "$img.tmp" "$img"
         echo "dracut: $((SECONDS - start)) s" >> "$VM_WORK/dracut.log"
-        # Keep only the newest image.
-        find "$VM_WORK" -maxdepth 1 -name 'initramfs-*.img' ! -path "$img" -delete
+        # Drop old images, but not one a running VM may still be reading.
+        find "$VM_WORK" -maxdepth 1 -name 'initramfs-*.img' ! -path "$img" -mmin +30 -delete
     fi
     ln -sfn "$(basename "$img")" "$VM_WORK/initramfs.img"
+    # build-rootfs.sh keys on this too: the image carries the same kernel modules.
+    echo "$key" > "$VM_WORK/initramfs.key"
     echo "$img"
 }
 

@@ -22,7 +22,8 @@ stage_extra() {
     local d
     rm -rf "$extra"
     mkdir -p "$extra"
-    meson install -C "$VM_BUILD" --destdir "$extra" --no-rebuild --quiet > /dev/null
+    meson install -C "$VM_BUILD" --destdir "$extra" --no-rebuild --quiet > "$VM_WORK/install-rootfs.log" 2>&1 ||
+        vm_die "meson install failed (is the build complete? ninja -C $VM_BUILD), see $VM_WORK/install-rootfs.log"
     # Debian 12 images have a merged /usr: /lib, /bin and /sbin are symlinks that an extra tree
     # must not replace with directories.
     for d in lib bin sbin; do
@@ -43,7 +44,7 @@ stage_extra() {
 build() {
     local key img start
     stage_extra
-    key=$(vm_hash "$extra" "$kmoddir" "$VM_DIR/mkosi" "$0" "$VM_DIR/vm-common.sh")
+    key=$(vm_hash "$extra" "$VM_WORK/initramfs.key" "$VM_DIR/mkosi" "$0" "$VM_DIR/vm-common.sh")
     img="$VM_WORK/rootfs-$key.raw"
     if [[ ! -s $img ]]; then
         mkdir -p "$extra/usr/lib/modules"
@@ -62,7 +63,7 @@ build() {
         mv "$VM_WORK/mkosi-work/rootfs.raw" "$img"
         rm -rf "$VM_WORK/mkosi-work"
         echo "mkosi: $((SECONDS - start)) s" >> "$VM_WORK/mkosi.log"
-        find "$VM_WORK" -maxdepth 1 -name 'rootfs-*.raw' ! -path "$img" -delete
+        find "$VM_WORK" -maxdepth 1 -name 'rootfs-*.raw' ! -path "$img" -mmin +30 -delete
     fi
     ln -sfn "$(basename "$img")" "$VM_WORK/rootfs.raw"
     echo "$img"

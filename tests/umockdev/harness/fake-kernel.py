@@ -5,15 +5,17 @@
   fake-kernel.py serve --state DIR --testbed FILE --modules-list FILE [--keep]
       Creates a UMockdev testbed from the fixture, then serves until SIGTERM:
         DIR/kernel.sock   SOCK_SEQPACKET; sysfs-shim.c sends "W\\0path\\0bytes" for every write the
-                          program makes into the fake /sys, tests send "C\\0verb\\0args…" (see ctl)
+                          program makes into the fake /sys and "M\\0load|unload\\0module" for module
+                          syscalls, tests send "C\\0verb\\0args…" (see ctl)
         DIR/notify.sock   NOTIFY_SOCKET for the program: every sd_notify() line goes to DIR/notify.log
       and writes DIR/umockdev-dir (the testbed root, for UMOCKDEV_DIR), then DIR/ready.
       DIR/writes.log records each write (path, value, result); DIR/kernel.log what the kernel did.
   fake-kernel.py ctl --state DIR VERB [ARG…]
       One request to the running fake kernel; prints its answer, exits 0 on success, 1 on failure.
-      Verbs: plug KEY [race] | unplug KEY | newbus BUS [KEY…] | load MODULE | bind DEV DRV |
+      Verbs: plug KEY [race] | unplug KEY | replace KEY NEWKEY | newbus BUS [KEY…] | load MODULE | bind DEV DRV |
       force-bind DEV DRV | unbind DEV | uevent DEV ACTION | fail-probe DEV ERRNO|off |
-      set-override DEV VALUE | untracked | state | ping
+      set-override DEV VALUE | modload allow|refuse | feature modules-autoprobe | untracked |
+      state | ping
   fake-kernel.py build-modules --modules-list FILE --modprobe-d DIR --root DIR --kver KVER
       Builds ROOT/lib/modules/KVER (see modules.py).
   fake-kernel.py listen --out FILE
@@ -50,6 +52,10 @@ def serve(args):
     modules = fixture.load_modules(args.modules_list)
     tb_fixture = fixture.load_testbed(args.testbed, modules)
 
+    # The testbed is a few hundred small files: on tmpfs it is built many times faster than on disk.
+    tmpdir = args.tmpdir or ("/dev/shm" if os.access("/dev/shm", os.W_OK | os.X_OK) else None)
+    if tmpdir:
+        os.environ["TMPDIR"] = tmpdir
     testbed = UMockdev.Testbed.new()
     root = testbed.get_root_dir()
     kernel = Kernel(root, tb_fixture, state)
@@ -122,6 +128,9 @@ def serve(args):
         kernel.log("stopping")
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
+        # Leave without finalizers: the testbed's own would remove the root again, or despite --keep.
+        sys.stdout.flush()
+        os._exit(0)
 
 
 def handle(kernel, msg):
@@ -129,6 +138,11 @@ def handle(kernel, msg):
     if kind == b"W":
         path, _, data = rest.partition(b"\0")
         return kernel.handle_write(path.decode(errors="replace"), data), ""
+    if kind == b"M":
+        words = rest.split(b"\0")
+        if len(words) < 2 or words[1] in (b"", b"?"):
+            return errno.ENOEXEC, "unreadable module"
+        return kernel.handle_module_call(words[0].decode(), words[1].decode(errors="replace")), ""
     if kind == b"C":
         words = [w.decode() for w in rest.split(b"\0")] if rest else []
         if not words:
@@ -189,6 +203,7 @@ def main():
     s.add_argument("--testbed", required=True)
     s.add_argument("--modules-list", required=True)
     s.add_argument("--keep", action="store_true", help="leave the testbed directory behind")
+    s.add_argument("--tmpdir", help="where to create the testbed (default: /dev/shm if usable)")
     c = sub.add_parser("ctl")
     c.add_argument("--state", required=True)
     c.add_argument("verb")

@@ -15,6 +15,13 @@ handle_write() synchronously through sysfs-shim.c, and get the kernel's answer a
   /sys/devices/…/driver_override     up to the first newline; empty clears; shows "(null)" when unset
   /sys/devices/…/remove              a non-zero number removes the device and its children
   /sys/devices/…/uevent              "add", "change", … re-sends that uevent
+  /sys/module/module/parameters/modules_autoprobe
+                                     (proposed ABI, only with `kctl feature modules-autoprobe`) a
+                                     bool; when off, drivers of modules loaded later never autobind
+
+Module loading (finit_module/init_module, intercepted by the shim) is refused with EPERM unless a
+test allows it (`kctl modload allow`); then the module goes live, its drivers register, and each
+binds the unbound devices it matches if its bus's drivers_autoprobe (and modules_autoprobe) is on.
 
 Matching follows 6.1: with driver_override set only the named driver matches (on PCI it matches
 whatever its id table says); otherwise the driver's module aliases are matched against the modalias.
@@ -74,6 +81,8 @@ class Kernel:
         self.autoprobe = {b: True for b in testbed.buses}
         self.module_state = dict(testbed.module_states)
         self.devices = [DeviceState(d) for d in testbed.devices]
+        self.module_loading = "refuse"
+        self.modules_autoprobe = None   # None: the kernel has no such parameter (6.1)
         # Every path the fake kernel created, with its last known (mtime, size) for regular files:
         # anything else that changes in the tree was written behind the shim's back.
         self.known = {}
@@ -91,7 +100,10 @@ class Kernel:
 
     def _remember(self, syspath):
         st = os.lstat(self._abs(syspath))
-        self.known[syspath] = (st.st_mtime_ns, st.st_size) if not os.path.islink(self._abs(syspath)) else "link"
+        if os.path.islink(self._abs(syspath)):
+            self.known[syspath] = "link"
+        else:
+            self.known[syspath] = (st.st_mtime_ns, st.st_size)
 
     def _mkdir(self, syspath):
         parts = syspath.strip("/").split("/")
@@ -240,7 +252,8 @@ class Kernel:
             if dev.present and dev.fx.driver:
                 drv = self.find_driver(dev.bus, dev.fx.driver)
                 if not drv:
-                    raise RuntimeError("%s: driver %s is not present (module unloaded?)" % (dev.name, dev.fx.driver))
+                    raise RuntimeError("%s: driver %s is not present (module unloaded?)"
+                                       % (dev.name, dev.fx.driver))
                 self._attach(dev, drv)
         self._write_proc_modules()
         self.log("built: %d buses, %d devices present", sum(self.bus_present.values()),
@@ -327,7 +340,8 @@ class Kernel:
         props += dev.fx.properties()
         props.append(("SEQNUM", str(self.uevents.next_seqnum())))
         self.uevents.send(props)
-        self.log("uevent %s %s%s", action, dev.name, " DRIVER=" + dev.driver if dev.driver and action != "unbind" else "")
+        with_driver = dev.driver and action != "unbind"
+        self.log("uevent %s %s%s", action, dev.name, " DRIVER=" + dev.driver if with_driver else "")
 
     def send_raw_uevent(self, action, devpath, subsystem):
         self.uevents.send([("ACTION", action), ("DEVPATH", devpath), ("SUBSYSTEM", subsystem),
@@ -355,12 +369,14 @@ class Kernel:
         if dev.driver:
             return errno.EBUSY
         if dev.probe_error:
-            self.log("probe %s by %s failed: %s (injected) [%s]", dev.name, drv.name, _errname(dev.probe_error), why)
+            self.log("probe %s by %s failed: %s (injected) [%s]", dev.name, drv.name,
+                     _errname(dev.probe_error), why)
             return dev.probe_error
         parent = self.parent_device(dev)
         if parent and not parent.driver:
             # In the kernel a child usually cannot even exist then; the tests look for this line.
-            self.log("parent-unbound: %s bound to %s while its parent %s has no driver", dev.name, drv.name, parent.name)
+            self.log("parent-unbound: %s bound to %s while its parent %s has no driver",
+                     dev.name, drv.name, parent.name)
         self._attach(dev, drv)
         self.log("bound %s to %s [%s]", dev.name, drv.name, why)
         self.send_uevent(dev, "bind")
@@ -440,7 +456,9 @@ class Kernel:
     def load_module(self, name):
         """The module gets loaded (by udev, say): its drivers register and, where autoprobe is on,
         bind every unbound device they match."""
-        if self.module_state.get(name) != "unloaded":
+        if name not in self.module_state:
+            return errno.ENOENT, "module %s is not in the testbed" % name
+        if self.module_state[name] != "unloaded":
             return errno.EEXIST, "module %s is not unloaded" % name
         self.module_state[name] = "live"
         self._write_module(name, "live")
@@ -450,12 +468,29 @@ class Kernel:
             if drv.module.name == name and self.bus_present[drv.bus]:
                 self._write_driver(drv)
                 self.send_raw_uevent("add", "/bus/%s/drivers/%s" % (drv.bus, drv.name), "drivers")
-                if self.autoprobe[drv.bus]:
+                if self.autoprobe[drv.bus] and self.modules_autoprobe is not False:
                     for dev in self.devices:
                         if dev.present and dev.bus == drv.bus and not dev.driver and self.matches(drv, dev):
                             if self.probe(dev, drv, "driver registered, autoprobe on") == 0:
                                 msgs.append("%s bound to %s" % (dev.name, drv.name))
         return 0, "; ".join(msgs)
+
+    # ---- module syscalls from the program under test -----------------------------------------
+
+    def handle_module_call(self, op, name):
+        if op == "load" and self.module_loading == "allow":
+            if name in self.module_state and self.module_state[name] != "unloaded":
+                e = errno.EEXIST
+            else:
+                e, msg = self.load_module(name)
+                self.log("init_module %s: %s", name, msg)
+        else:
+            e = errno.EPERM
+            self.log("%s_module %s refused (module loading is not allowed in this test)",
+                     "init" if op == "load" else "delete", name)
+        call = "(init_module)" if op == "load" else "(delete_module)"
+        self.writes_log.write("%s\t%s\t%s\n" % (call, name, _errname(e)))
+        return e
 
     # ---- writes from the program under test --------------------------------------------------
 
@@ -489,6 +524,8 @@ class Kernel:
                 return self.write_remove(dev, value)
             if dev and attr == "uevent":
                 return self.write_uevent(dev, value)
+        if syspath == "/sys/module/module/parameters/modules_autoprobe" and self.modules_autoprobe is not None:
+            return self.write_modules_autoprobe(value)
         # Any other attribute: no behaviour, keep the bytes (and the write shows in writes.log).
         if os.path.isfile(self._abs(syspath)):
             self._put(syspath, value, os.stat(self._abs(syspath)).st_mode & 0o777)
@@ -515,7 +552,8 @@ class Kernel:
     def write_bind(self, drv, value):
         dev = self.find_device(drv.bus, _strip_newline(value))
         if not dev or not self.matches(drv, dev):
-            self.log("bind %s to %s refused: no such device or driver does not match", _strip_newline(value), drv.name)
+            self.log("bind %s to %s refused: no such device or driver does not match",
+                     _strip_newline(value), drv.name)
             return errno.ENODEV
         return self.probe(dev, drv, "bind written")
 
@@ -525,6 +563,18 @@ class Kernel:
             self.log("unbind %s from %s refused: not bound to it", _strip_newline(value), drv.name)
             return errno.ENODEV
         self.release(dev, "unbind written")
+        return 0
+
+    def write_modules_autoprobe(self, value):
+        v = value.strip().lower()
+        if v in ("y", "1", "on", "yes", "true"):
+            self.modules_autoprobe = True
+        elif v in ("n", "0", "off", "no", "false"):
+            self.modules_autoprobe = False
+        else:
+            return errno.EINVAL
+        self._put("/sys/module/module/parameters/modules_autoprobe", "Y\n" if self.modules_autoprobe else "N\n")
+        self.log("modules_autoprobe=%s", "Y" if self.modules_autoprobe else "N")
         return 0
 
     def write_override(self, dev, value):
@@ -560,10 +610,24 @@ class Kernel:
             return 0, "pong"
         if verb == "plug" and len(args) in (1, 2) and args[1:] in ([], ["race"]):
             return self.plug(args[0], race=bool(args[1:]))
+        if verb == "replace" and len(args) == 2:
+            # surprise removal and a different device in the same slot, before anyone can react
+            old = self.device_by_key(args[0])
+            if not old or not old.present:
+                return errno.ENODEV, "no device '%s' present" % args[0]
+            self.unplug(old, "replaced by the test")
+            return self.plug(args[1])
         if verb == "newbus" and len(args) >= 1:
             return self.new_bus(args[0], args[1:])
         if verb == "load" and len(args) == 1:
             return self.load_module(args[0])
+        if verb == "modload" and args in (["allow"], ["refuse"]):
+            self.module_loading = args[0]
+            return 0, "module loading: %s" % args[0]
+        if verb == "feature" and args == ["modules-autoprobe"]:
+            self.modules_autoprobe = True
+            self._put("/sys/module/module/parameters/modules_autoprobe", "Y\n")
+            return 0, "modules_autoprobe parameter present (Y)"
         if verb in ("unplug", "bind", "force-bind", "unbind", "uevent", "fail-probe", "set-override") and args:
             dev = self.device_by_key(args[0])
             if not dev or not dev.present:
@@ -577,7 +641,8 @@ class Kernel:
                     return errno.ENODEV, "no %s driver %s" % (dev.bus, args[1])
                 if verb == "bind":
                     # as if another process wrote the name to the driver's bind file
-                    self.writes_log.write("# test wrote %s to /sys/bus/%s/drivers/%s/bind\n" % (dev.name, dev.bus, drv.name))
+                    self.writes_log.write("# test wrote %s to /sys/bus/%s/drivers/%s/bind\n"
+                                          % (dev.name, dev.bus, drv.name))
                     e = self.write_bind(drv, dev.name)
                 else:
                     # a kernel-internal probe, which neither autoprobe nor driver_override stops
@@ -603,7 +668,8 @@ class Kernel:
             lines = []
             for d in self.devices:
                 if d.present:
-                    lines.append("%s %s driver=%s override=%s" % (d.bus, d.name, d.driver or "-", d.override or "-"))
+                    lines.append("%s %s driver=%s override=%s"
+                                 % (d.bus, d.name, d.driver or "-", d.override or "-"))
             for b, on in self.autoprobe.items():
                 if self.bus_present[b]:
                     lines.append("bus %s autoprobe=%d" % (b, on))

@@ -30,18 +30,18 @@ def module_source(mod, kver):
                "description=tdispd test fixture"]
     modinfo += ["alias=" + a for a in mod.aliases]
     modinfo.append("depends=" + ",".join(mod.depends))
-    out = ["/* generated from tests/fixtures/modules/modules.list */"]
+    out = ["/* generated from tests/fixtures/modules/modules.list */",
+           "#define IN_SECTION(s) __attribute__((used, section(s), aligned(1)))"]
     for i, line in enumerate(modinfo):
-        out.append('static const char modinfo_%d[] __attribute__((used, section(".modinfo"), aligned(1))) = %s;'
-                   % (i, _c_string(line)))
+        out.append('static const char modinfo_%d[] IN_SECTION(".modinfo") = %s;' % (i, _c_string(line)))
     sym = _symbol(mod.name)
     out.append("char %s[4];" % sym)
-    out.append('static const char ksymtab_strings[] __attribute__((used, section("__ksymtab_strings"), aligned(1))) = %s;'
-               % _c_string(sym))
+    out.append('static const char ksymtab_strings[] IN_SECTION("__ksymtab_strings") = %s;' % _c_string(sym))
     for d in mod.depends:
         out.append("extern char %s[];" % _symbol(d))
     if mod.depends:
-        out.append("void *const deps[] __attribute__((used)) = { %s };" % ", ".join(_symbol(d) for d in mod.depends))
+        refs = ", ".join(_symbol(d) for d in mod.depends)
+        out.append("void *const deps[] __attribute__((used)) = { %s };" % refs)
     return "\n".join(out) + "\n"
 
 

@@ -81,6 +81,7 @@ wait_stable() {
         sleep 0.5
     done
     udevadm settle --timeout=60 2> /dev/null
+    marker "${2:-settle}.udev_seconds" "$((SECONDS - start))"
     last=$(snapshot_bindings)
     while ((SECONDS - start < limit)); do
         sleep 1

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* persist.h — what survives a restart or the switch to the booted system, and how it is trusted.
+ *
+ * The kernel's state (bindings, tsm/lock, tsm/accept) is re-read from sysfs at every start; the state
+ * file only adds what sysfs cannot tell: which evidence the relying party approved, and the topology
+ * snapshot. Restoring follows one rule: a saved fact may keep a device going only if sysfs agrees
+ * with it and it proves an approval; anything less unwinds the device (unbind, unlock) and attests
+ * it again. A missing or corrupt file therefore costs a re-attestation, never an acceptance. */
+#pragma once
+
+#include "registry.h"
+#include "state-file.h"
+
+/* What sysfs shows about a TDISP device at start. */
+typedef struct TsmFacts {
+        bool locked;
+        bool accepted;
+} TsmFacts;
+
+/* Builds the state file from the registry. */
+int persist_snapshot(const Registry *reg, const char *boot_id, uint64_t now_usec, StateFile **ret);
+
+/* Before coldplug: takes over the topology lock and its snapshot from a previous instance (saved may
+ * be NULL). Devices added afterwards that are not in the snapshot are intruders. */
+int persist_restore_topology(Registry *reg, const StateFile *saved, Outcome *o);
+
+/* Tracks a device found at start, with what sysfs shows of its TDISP state and what the previous
+ * instance recorded about it (saved may be NULL: nothing trusted). */
+int persist_add_device(Registry *reg, DeviceInfo *info, const TsmFacts *tsm, const StateFile *saved, Outcome *o,
+                       Device **ret);

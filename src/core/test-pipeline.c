@@ -1,0 +1,512 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-pipeline.c — the TDISP pipeline (prepare → lock → evidence → verdict → accept → bind) and the
+ * topology lock against the kernel model, with every fault the issue names, then 10,000 seeded
+ * random event sequences; invariants 1–5 are checked after every single step. */
+
+#undef NDEBUG
+#include <assert.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "kernel-model.h"
+#include "strv.h"
+
+typedef struct Fixture {
+        Config *config;
+        Policy *policy;
+        KernelModel model;
+        ModelDevice *tdi;
+} Fixture;
+
+static void add_rule(Fixture *f, const char *name, const char *text) {
+        ConfError e = {};
+        PolicyRule *rule = NULL;
+
+        if (policy_rule_parse_buffer(text, strlen(text), name, &rule, &e) < 0) {
+                _cleanup_free_ char *s = conf_error_format(&e);
+                fprintf(stderr, "bad test rule: %s\n", s);
+                abort();
+        }
+        assert(policy_add_rule(f->policy, rule) >= 0);
+}
+
+static void check(Fixture *f) {
+        if (!model_check_invariants(&f->model)) {
+                fprintf(stderr, "invariant violated: %s\n", f->model.last_error);
+                abort();
+        }
+}
+
+static const ModelDriver prepare_driver = { .name = "ccprepare_test", .module = "ccprepare_test" };
+
+/* One TDISP device (QEMU pci-testdev, 1b36:0005) whose rule says accept, and a virtio NIC. */
+static void fixture_init(Fixture *f, const char *tdi_policy) {
+        *f = (Fixture) {};
+        assert(config_new(&f->config) >= 0);
+        f->config->pipeline_attempts = 3;
+        f->config->verifier_timeout_usec = 30 * 1000 * 1000;
+        f->config->prepare_timeout_usec = 10 * 1000 * 1000;
+        assert(strv_split_whitespace("virtio_pci", &f->config->trusted_drivers) >= 0);
+        assert(policy_new(&f->policy) >= 0);
+        add_rule(f, "10-tdi.policy", tdi_policy);
+        add_rule(f, "20-virtio.policy", "[Match]\nVendor=0x1af4\n[Policy]\nAction=shared\n");
+
+        f->tdi = model_add_device(&f->model, "/sys/devices/pci0000:00/0000:00:05.0", "pci", 0x1b36, 0x0005);
+        f->tdi->tdisp = true;
+        f->tdi->prepare = &prepare_driver;
+        model_device_add_candidate(f->tdi, "pci_testdev_drv", "pci_testdev_drv");
+        model_device_add_candidate(f->tdi, "virtio_pci", "virtio_pci");
+        ModelDevice *nic = model_add_device(&f->model, "/sys/devices/pci0000:00/0000:00:02.0", "pci", 0x1af4, 0x1041);
+        model_device_add_candidate(nic, "virtio_pci", "virtio_pci");
+}
+
+static void fixture_start(Fixture *f) {
+        Outcome o = {};
+
+        assert(registry_new(f->config, f->policy, &f->model.registry) >= 0);
+        f->model.registry->tsm_ready = true;
+        for (unsigned i = 0; i < f->model.n_devices; i++) {
+                ModelDevice *md = &f->model.devices[i];
+                if (!md->present)
+                        continue;
+                assert(registry_add(f->model.registry, model_device_info(md), &o, NULL) >= 0);
+                assert(model_run(&f->model, &o) >= 0);
+        }
+        check(f);
+}
+
+static void fixture_done(Fixture *f) {
+        registry_free(f->model.registry);
+        policy_free(f->policy);
+        config_free(f->config);
+}
+
+static Device *tdi_device(Fixture *f) {
+        Device *d = registry_get(f->model.registry, f->tdi->syspath);
+        assert(d);
+        return d;
+}
+
+static void step_verdicts(Fixture *f) {
+        assert(model_deliver_verdicts(&f->model) >= 0);
+        check(f);
+}
+
+static void step_timers(Fixture *f) {
+        assert(model_fire_timers(&f->model) >= 0);
+        check(f);
+}
+
+#define ACCEPT_RULE "[Match]\nVendor=0x1b36\nDevice=0x0005\n[Policy]\nAction=accept\nDriver=pci_testdev_drv\n"
+
+static void test_accept(void) {
+        Fixture f;
+
+        fixture_init(&f, ACCEPT_RULE);
+        fixture_start(&f);
+        /* Prepared (probed once, then unbound), locked, evidence read, waiting for the verdict. */
+        assert(f.tdi->prepare_probes == 1);
+        assert(f.tdi->tdisp_state == MODEL_TDISP_LOCKED);
+        assert(!f.tdi->bound);
+        assert(tdi_device(&f)->state == DEVICE_ATTESTING);
+        assert(f.tdi->verdict_pending);
+
+        step_verdicts(&f);
+        assert(tdi_device(&f)->state == DEVICE_RUNNING);
+        assert(f.tdi->tdisp_state == MODEL_TDISP_RUN);
+        assert(f.tdi->accepts_this_lock == 1);
+        assert(streq(f.tdi->bound->name, "pci_testdev_drv"));
+        assert(streq(f.tdi->override, "pci_testdev_drv"));
+        fixture_done(&f);
+}
+
+static void test_prepare_no(void) {
+        Fixture f;
+
+        fixture_init(&f, ACCEPT_RULE "Prepare=no\n");
+        fixture_start(&f);
+        assert(f.tdi->prepare_probes == 0);
+        step_verdicts(&f);
+        assert(tdi_device(&f)->state == DEVICE_RUNNING);
+        fixture_done(&f);
+}
+
+static void test_reject_falls_back(void) {
+        static const struct {
+                const char *on_reject;
+                DeviceState state;
+                const char *driver;
+        } cases[] = {
+                { "", DEVICE_DENIED, NULL },
+                { "OnReject=deny\n", DEVICE_DENIED, NULL },
+                { "OnReject=shared\n", DEVICE_BOUND, "virtio_pci" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                char rule[512];
+                Fixture f;
+
+                snprintf(rule, sizeof(rule), "[Match]\nVendor=0x1b36\n[Policy]\nAction=accept\n%s", cases[i].on_reject);
+                fixture_init(&f, rule);
+                f.model.verifier = MODEL_VERIFIER_REJECT;
+                fixture_start(&f);
+                step_verdicts(&f);
+
+                Device *d = tdi_device(&f);
+                if (d->state != cases[i].state)
+                        fprintf(stderr, "case %zu: state %s, reason %s\n", i, device_state_to_string(d->state),
+                                strna(d->reason));
+                assert(d->state == cases[i].state);
+                assert(f.tdi->tdisp_state == MODEL_TDISP_UNLOCKED);
+                assert(f.tdi->accepts_this_lock == 0);
+                assert(strstr(d->reason, "rejected by the relying party: model says no"));
+                assert(streq_ptr(f.tdi->bound ? f.tdi->bound->name : NULL, cases[i].driver));
+                /* A reject is final: no second attempt. */
+                assert(f.tdi->lock_generation == 1);
+                fixture_done(&f);
+        }
+}
+
+static void test_verifier_timeout(void) {
+        Fixture f;
+
+        fixture_init(&f, ACCEPT_RULE);
+        f.model.verifier = MODEL_VERIFIER_SILENT;
+        fixture_start(&f);
+
+        /* Each attempt: no verdict → timeout → unlock → backoff → again; then fall back. */
+        for (unsigned i = 0; i < 20; i++) {
+                step_verdicts(&f);
+                step_timers(&f);
+        }
+        Device *d = tdi_device(&f);
+        assert(d->state == DEVICE_DENIED);
+        assert(strstr(d->reason, "no verdict from the relying party in time"));
+        assert(f.tdi->lock_generation == f.config->pipeline_attempts);
+        assert(f.tdi->tdisp_state == MODEL_TDISP_UNLOCKED);
+        fixture_done(&f);
+}
+
+static void test_faults_then_success(void) {
+        static const int lock_errors[] = { -EBUSY, -EINTR, -EIO };
+        Fixture f;
+
+        for (size_t i = 0; i < ELEMENTSOF(lock_errors); i++) {
+                fixture_init(&f, ACCEPT_RULE);
+                f.tdi->lock_error = lock_errors[i];
+                fixture_start(&f);
+                assert(tdi_device(&f)->state == DEVICE_RETRY_WAIT);
+                assert(strstr(tdi_device(&f)->reason, "lock failed"));
+                step_timers(&f);
+                step_verdicts(&f);
+                assert(tdi_device(&f)->state == DEVICE_RUNNING);
+                fixture_done(&f);
+        }
+
+        /* Evidence that changed mid-read (-EAGAIN after the backend's own retries). */
+        fixture_init(&f, ACCEPT_RULE);
+        f.tdi->evidence_error = -EAGAIN;
+        fixture_start(&f);
+        assert(tdi_device(&f)->state == DEVICE_RETRY_WAIT);
+        assert(f.tdi->tdisp_state == MODEL_TDISP_UNLOCKED);
+        step_timers(&f);
+        step_verdicts(&f);
+        assert(tdi_device(&f)->state == DEVICE_RUNNING);
+        assert(f.tdi->lock_generation == 2);
+        fixture_done(&f);
+
+        /* Accept failing. */
+        fixture_init(&f, ACCEPT_RULE);
+        f.tdi->accept_error = -EIO;
+        fixture_start(&f);
+        step_verdicts(&f);
+        assert(tdi_device(&f)->state == DEVICE_RETRY_WAIT);
+        assert(strstr(tdi_device(&f)->reason, "accept failed"));
+        step_timers(&f);
+        step_verdicts(&f);
+        assert(tdi_device(&f)->state == DEVICE_RUNNING);
+        assert(f.tdi->accepts_this_lock == 1);
+        fixture_done(&f);
+}
+
+static void test_stale_verdict(void) {
+        Fixture f;
+
+        fixture_init(&f, ACCEPT_RULE);
+        f.model.verifier = MODEL_VERIFIER_STALE;
+        fixture_start(&f);
+        step_verdicts(&f);
+        /* Refused: still waiting, never accepted. */
+        assert(tdi_device(&f)->state == DEVICE_ATTESTING);
+        assert(f.tdi->accepts_this_lock == 0);
+
+        /* A verdict for evidence of a previous lock, delivered directly, is refused too. */
+        Outcome o = {};
+        assert(device_dispatch(f.model.registry, tdi_device(&f),
+                               &(DeviceEvent) { .type = DEVICE_EVENT_VERDICT, .approve = true,
+                                                .digest = "sha384:old" },
+                               &o) == -ESTALE);
+        assert(o.n_records == 1 && o.records[0].type == RECORD_STALE_VERDICT);
+        outcome_done(&o);
+        assert(tdi_device(&f)->state == DEVICE_ATTESTING);
+        fixture_done(&f);
+}
+
+static void test_removed_mid_pipeline(void) {
+        Fixture f;
+
+        fixture_init(&f, ACCEPT_RULE);
+        fixture_start(&f);
+        assert(model_unplug(&f.model, f.tdi) >= 0);
+        assert(!registry_get(f.model.registry, f.tdi->syspath));
+        step_verdicts(&f);      /* the pending verdict finds no device */
+        step_timers(&f);
+        fixture_done(&f);
+}
+
+static bool all_tdisp(const Device *d, void *userdata) {
+        return true;
+}
+
+static void test_late_tsm(void) {
+        Fixture f;
+        Outcome o = {};
+
+        fixture_init(&f, ACCEPT_RULE);
+        f.tdi->tdisp = false;           /* no tsm/ group yet */
+        f.model.devices[1].present = false;
+        assert(registry_new(f.config, f.policy, &f.model.registry) >= 0);
+        assert(registry_add(f.model.registry, model_device_info(f.tdi), &o, NULL) >= 0);
+        assert(model_run(&f.model, &o) >= 0);
+        assert(tdi_device(&f)->state == DEVICE_WAITING_TSM);
+        assert(streq(f.tdi->override, "none"));
+
+        f.tdi->tdisp = true;
+        assert(registry_set_tsm_ready(f.model.registry, all_tdisp, NULL, &o) >= 0);
+        assert(model_run(&f.model, &o) >= 0);
+        assert(tdi_device(&f)->state == DEVICE_ATTESTING);
+        step_verdicts(&f);
+        assert(tdi_device(&f)->state == DEVICE_RUNNING);
+        fixture_done(&f);
+}
+
+static void test_topology_lock(void) {
+        Fixture f;
+        Outcome o = {};
+
+        fixture_init(&f, ACCEPT_RULE);
+        ModelDevice *late = model_add_device(&f.model, "/sys/devices/pci0000:00/0000:00:09.0", "pci", 0x1af4, 0x1041);
+        model_device_add_candidate(late, "virtio_pci", "virtio_pci");
+        late->present = false;
+        fixture_start(&f);
+        step_verdicts(&f);
+
+        assert(registry_lock_topology(f.model.registry, 1, &o) == 0);
+        assert(o.n_records == 1 && o.records[0].type == RECORD_TOPOLOGY_LOCKED);
+        outcome_done(&o);
+        assert(registry_lock_topology(f.model.registry, 1, &o) == -EALREADY);
+
+        /* Hot-added, and on 6.1 already bound by the kernel: unbound, denied, reported. */
+        assert(model_hotplug(&f.model, late, 0) >= 0);
+        check(&f);
+        Device *d = registry_get(f.model.registry, late->syspath);
+        assert(d->state == DEVICE_DENIED && !late->bound && d->topology_intruder);
+
+        /* A locked device that disappears is reported. */
+        Device *tdi = tdi_device(&f);
+        registry_remove(f.model.registry, tdi, &o);
+        assert(o.n_records == 1 && o.records[0].type == RECORD_TOPOLOGY_VIOLATION && !o.records[0].appeared);
+        assert(streq(o.records[0].subject, "0000:00:05.0"));
+        outcome_done(&o);
+        f.tdi->present = false;
+        fixture_done(&f);
+}
+
+static void test_revalidate(void) {
+        Fixture f;
+        Outcome o = {};
+
+        fixture_init(&f, ACCEPT_RULE);
+        fixture_start(&f);
+        step_verdicts(&f);
+        assert(tdi_device(&f)->state == DEVICE_RUNNING);
+
+        /* The operator asks: unbind → unlock → prepare → lock → evidence → verdict → accept → bind. */
+        assert(device_dispatch(f.model.registry, tdi_device(&f), &(DeviceEvent) { .type = DEVICE_EVENT_REVALIDATE },
+                               &o) >= 0);
+        assert(model_run(&f.model, &o) >= 0);
+        check(&f);
+        step_timers(&f);
+        step_verdicts(&f);
+        assert(tdi_device(&f)->state == DEVICE_RUNNING);
+        assert(f.tdi->lock_generation == 2 && f.tdi->accepts_this_lock == 1 && f.tdi->prepare_probes == 2);
+
+        /* An error is detected (the driver went away): the same way round. */
+        f.tdi->bound = NULL;
+        f.tdi->tdisp_state = MODEL_TDISP_ERROR;
+        assert(device_dispatch(f.model.registry, tdi_device(&f),
+                               &(DeviceEvent) { .type = DEVICE_EVENT_DRIVER_UNBOUND }, &o) >= 0);
+        assert(model_run(&f.model, &o) >= 0);
+        check(&f);
+        step_timers(&f);
+        step_verdicts(&f);
+        assert(tdi_device(&f)->state == DEVICE_RUNNING);
+        assert(f.tdi->lock_generation == 3);
+        fixture_done(&f);
+}
+
+/* --- randomised --- */
+
+typedef struct Trace {
+        char steps[80][200];
+        unsigned n;
+} Trace;
+
+static void trace_add(Trace *t, const char *format, ...) _printf_(2, 3);
+static void trace_add(Trace *t, const char *format, ...) {
+        va_list ap;
+
+        if (!t || t->n >= ELEMENTSOF(t->steps))
+                return;
+        va_start(ap, format);
+        vsnprintf(t->steps[t->n++], sizeof(t->steps[0]), format, ap);
+        va_end(ap);
+}
+
+#define RANDOM_STEPS 30U
+
+static unsigned random_sequence(unsigned seed, unsigned max_steps, Trace *trace) {
+        Fixture f;
+        unsigned rnd = seed, failed = 0;
+
+        fixture_init(&f, rand_r(&rnd) % 2 ? ACCEPT_RULE : ACCEPT_RULE "OnReject=shared\n");
+        f.model.verifier = (ModelVerifier) (rand_r(&rnd) % 4);
+        ModelDevice *tdi2 = model_add_device(&f.model, "/sys/devices/pci0000:00/0000:00:06.0", "pci", 0x1b36, 0x0005);
+        tdi2->tdisp = true;
+        model_device_add_candidate(tdi2, "pci_testdev_drv", "pci_testdev_drv");
+        tdi2->present = rand_r(&rnd) % 2;
+        trace_add(trace, "seed %u, verifier %d", seed, f.model.verifier);
+        fixture_start(&f);
+
+        for (unsigned step = 0; step < max_steps; step++) {
+                ModelDevice *md = &f.model.devices[rand_r(&rnd) % f.model.n_devices];
+                unsigned what = rand_r(&rnd) % 10;
+                Outcome o = {};
+                Device *d;
+                int r = 0;
+
+                switch (what) {
+                case 0:
+                case 1:
+                        trace_add(trace, "verdicts delivered");
+                        r = model_deliver_verdicts(&f.model);
+                        break;
+                case 2:
+                case 3:
+                        trace_add(trace, "timers fire");
+                        r = model_fire_timers(&f.model);
+                        break;
+                case 4:
+                        md->lock_error = rand_r(&rnd) % 2 ? -EBUSY : 0;
+                        md->accept_error = rand_r(&rnd) % 3 == 0 ? -EIO : 0;
+                        md->evidence_error = rand_r(&rnd) % 3 == 0 ? -EAGAIN : 0;
+                        trace_add(trace, "faults on %s: lock %d accept %d evidence %d", md->syspath, md->lock_error,
+                                  md->accept_error, md->evidence_error);
+                        break;
+                case 5:
+                        f.model.verifier = (ModelVerifier) (rand_r(&rnd) % 4);
+                        trace_add(trace, "verifier now %d", f.model.verifier);
+                        break;
+                case 6:
+                        if (md->present) {
+                                trace_add(trace, "unplug %s", md->syspath);
+                                r = model_unplug(&f.model, md);
+                        } else {
+                                trace_add(trace, "hotplug %s", md->syspath);
+                                r = model_hotplug(&f.model, md, -1);
+                        }
+                        break;
+                case 7:
+                        d = md->present ? registry_get(f.model.registry, md->syspath) : NULL;
+                        if (d && d->decision.action == POLICY_ACTION_ACCEPT) {
+                                trace_add(trace, "revalidate %s (%s)", md->syspath, device_state_to_string(d->state));
+                                r = device_dispatch(f.model.registry, d,
+                                                    &(DeviceEvent) { .type = DEVICE_EVENT_REVALIDATE }, &o);
+                                r = r < 0 ? r : model_run(&f.model, &o);
+                        }
+                        break;
+                case 8:
+                        if (!f.model.registry->topology_locked && rand_r(&rnd) % 3 == 0) {
+                                trace_add(trace, "lock topology");
+                                r = registry_lock_topology(f.model.registry, 1, &o);
+                                outcome_done(&o);
+                        }
+                        break;
+                case 9:
+                        d = md->present ? registry_get(f.model.registry, md->syspath) : NULL;
+                        if (d && md->bound && d->state == DEVICE_RUNNING) {
+                                trace_add(trace, "operational driver of %s lost", md->syspath);
+                                md->bound = NULL;
+                                md->tdisp_state = MODEL_TDISP_ERROR;
+                                r = device_dispatch(f.model.registry, d,
+                                                    &(DeviceEvent) { .type = DEVICE_EVENT_DRIVER_UNBOUND }, &o);
+                                r = r < 0 ? r : model_run(&f.model, &o);
+                        }
+                        break;
+                }
+                if (r < 0 || !model_check_invariants(&f.model)) {
+                        trace_add(trace, "violated: %s (r=%d)", f.model.last_error, r);
+                        failed = step + 1;
+                        break;
+                }
+        }
+
+        fixture_done(&f);
+        return failed;
+}
+
+static void test_random(void) {
+        unsigned base = 1, runs = 10000;
+        const char *e = getenv("TDISPD_TEST_SEED");
+
+        if (e)
+                base = (unsigned) strtoul(e, NULL, 10), runs = 1;
+
+        for (unsigned i = 0; i < runs; i++) {
+                Trace trace = {};
+                unsigned seed = base + i, failed;
+
+                failed = random_sequence(seed, RANDOM_STEPS, &trace);
+                if (!failed)
+                        continue;
+                for (unsigned steps = 0; steps < failed; steps++) {
+                        Trace shorter = {};
+                        if (random_sequence(seed, steps, &shorter)) {
+                                trace = shorter;
+                                break;
+                        }
+                }
+                fprintf(stderr, "randomised run failed; reproduce with TDISPD_TEST_SEED=%u\n", seed);
+                for (unsigned s = 0; s < trace.n; s++)
+                        fprintf(stderr, "  %2u: %s\n", s, trace.steps[s]);
+                abort();
+        }
+        printf("randomised: %u sequences of %u steps ok\n", runs, RANDOM_STEPS);
+}
+
+int main(void) {
+        test_accept();
+        test_prepare_no();
+        test_reject_falls_back();
+        test_verifier_timeout();
+        test_faults_then_success();
+        test_stale_verdict();
+        test_removed_mid_pipeline();
+        test_late_tsm();
+        test_topology_lock();
+        test_revalidate();
+        test_random();
+        printf("TDISP pipeline: ok\n");
+        return 0;
+}

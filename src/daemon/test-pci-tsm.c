@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* test-pci-tsm.c — tdispd's pci-tsm numbering agrees with the TSM emulator's uapi header and with
+ * EvidenceType. Every check is a static assertion: a mismatch does not build. */
+
+#undef NDEBUG
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "evidence.h"
+#include "pci-tsm.h"
+#include "../../tests/kmod/pci-tsm-uapi.h"
+
+/* The two sides are different enums (or plain macros); compare their values. */
+#define SAME(a, b) static_assert((int) (a) == (int) (b), #a " == " #b)
+
+SAME(TDISPD_PCI_TSM_FAMILY_VERSION, PCI_TSM_FAMILY_VERSION);
+static_assert(sizeof(TDISPD_PCI_TSM_FAMILY_NAME) == sizeof(PCI_TSM_FAMILY_NAME), "family name");
+SAME(TDISPD_PCI_TSM_CMD_EVIDENCE_READ, PCI_TSM_CMD_EVIDENCE_READ);
+SAME(PCI_TSM_CMD_MAX, PCI_TSM_CMD_EVIDENCE_READ);
+
+SAME(TDISPD_PCI_TSM_A_TYPE_MASK, PCI_TSM_A_EVIDENCE_TYPE_MASK);
+SAME(TDISPD_PCI_TSM_A_FLAGS, PCI_TSM_A_EVIDENCE_FLAGS);
+SAME(TDISPD_PCI_TSM_A_DEV_NAME, PCI_TSM_A_EVIDENCE_DEV_NAME);
+SAME(TDISPD_PCI_TSM_A_NONCE, PCI_TSM_A_EVIDENCE_NONCE);
+SAME(TDISPD_PCI_TSM_A_TYPE, PCI_TSM_A_EVIDENCE_TYPE);
+SAME(TDISPD_PCI_TSM_A_VAL, PCI_TSM_A_EVIDENCE_VAL);
+SAME(PCI_TSM_A_EVIDENCE_MAX, PCI_TSM_A_EVIDENCE_VAL);
+
+SAME(TDISPD_PCI_TSM_NONCE_MAX, PCI_TSM_EVIDENCE_NONCE_MAX);
+SAME(TDISPD_PCI_TSM_DEV_NAME_MAX, PCI_TSM_DEV_NAME_MAX);
+
+SAME(EVIDENCE_CERT0, PCI_TSM_EVIDENCE_TYPE_CERT0);
+SAME(EVIDENCE_CERT1, PCI_TSM_EVIDENCE_TYPE_CERT1);
+SAME(EVIDENCE_CERT2, PCI_TSM_EVIDENCE_TYPE_CERT2);
+SAME(EVIDENCE_CERT3, PCI_TSM_EVIDENCE_TYPE_CERT3);
+SAME(EVIDENCE_CERT4, PCI_TSM_EVIDENCE_TYPE_CERT4);
+SAME(EVIDENCE_CERT5, PCI_TSM_EVIDENCE_TYPE_CERT5);
+SAME(EVIDENCE_CERT6, PCI_TSM_EVIDENCE_TYPE_CERT6);
+SAME(EVIDENCE_CERT7, PCI_TSM_EVIDENCE_TYPE_CERT7);
+SAME(EVIDENCE_VCA, PCI_TSM_EVIDENCE_TYPE_VCA);
+SAME(EVIDENCE_MEASUREMENTS, PCI_TSM_EVIDENCE_TYPE_MEASUREMENTS);
+SAME(EVIDENCE_REPORT, PCI_TSM_EVIDENCE_TYPE_REPORT);
+SAME(_EVIDENCE_TYPE_MAX, __PCI_TSM_EVIDENCE_TYPE_MAX);
+SAME(EVIDENCE_TYPE_MASK_ALL, PCI_TSM_EVIDENCE_TYPE_MASK_ALL);
+
+int main(void) {
+        /* The one thing a static assertion cannot compare. */
+        assert(strcmp(TDISPD_PCI_TSM_FAMILY_NAME, PCI_TSM_FAMILY_NAME) == 0);
+        printf("pci-tsm numbering matches tests/kmod/pci-tsm-uapi.h\n");
+        return 0;
+}

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/* path-util.h — checks on paths that come from configuration or from the kernel. */
+#pragma once
+
+#include <stdbool.h>
+
+#include "macro.h"
+
+/* An absolute path of at most PATH_MAX bytes whose components are neither empty (no "//", no trailing
+ * '/') nor "." or "..", so that it names exactly one place however it is later joined or opened. "/"
+ * itself is not accepted: nothing we check may name the root directory. */
+bool path_is_normalized(const char *p) _pure_;
