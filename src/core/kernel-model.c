@@ -224,8 +224,16 @@ static int model_execute(KernelModel *k, Device *d, const Record *rec, Outcome *
                         r = md->evidence_error;
                         md->evidence_error = 0;
                 } else {
-                        /* Fresh per lock, as with a nonce: evidence never repeats across locks. */
-                        snprintf(digest, sizeof(digest), "sha384:%s#%u", md->syspath + 20, md->lock_generation);
+                        /* Fresh per lock, as with a nonce: evidence never repeats across locks. A
+                         * well-formed digest (96 hex digits) derived from the device and the lock. */
+                        uint64_t h = UINT64_C(0xcbf29ce484222325);
+                        for (const char *p = md->syspath; *p; p++)
+                                h = (h ^ (unsigned char) *p) * UINT64_C(0x100000001b3);
+                        h ^= md->lock_generation;
+                        snprintf(digest, sizeof(digest), "sha384:%016llx%016llx%016llx%016llx%016llx%016llx",
+                                 (unsigned long long) h, (unsigned long long) (h * 3), (unsigned long long) (h * 5),
+                                 (unsigned long long) (h * 7), (unsigned long long) (h * 11),
+                                 (unsigned long long) (h * 13));
                         snprintf(md->last_evidence, sizeof(md->last_evidence), "%s", digest);
                 }
                 return device_dispatch(k->registry, d,
@@ -286,6 +294,10 @@ int model_run(KernelModel *k, Outcome *o) {
 
                 if (!rec.device || rec.type != RECORD_ACTION || rec.dry_run)
                         continue;
+                if (k->crash_countdown > 0 && --k->crash_countdown == 0) {
+                        outcome_done(o);
+                        return -ECANCELED;
+                }
                 r = model_execute(k, rec.device, &rec, o);
                 if (r < 0) {
                         outcome_done(o);

@@ -74,6 +74,9 @@ typedef struct KernelModel {
         char last_error[1024];
 
         ModelVerifier verifier;
+        /* kill -9 in the middle of an event: after this many more actions, model_run() stops with
+         * -ECANCELED and leaves the rest undone (0: never). */
+        unsigned crash_countdown;
         /* Breaches of invariants 2–4 by tdispd's own writes, as the emulator's audit counts them. */
         unsigned violations;
         char violation[600];

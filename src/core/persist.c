@@ -170,3 +170,7 @@ int persist_add_device(Registry *reg, DeviceInfo *info, const TsmFacts *tsm, con
                 *ret = d;
         return device_dispatch(reg, d, &(DeviceEvent) { .type = DEVICE_EVENT_ADDED }, o);
 }
+
+void persist_finish_restore(Registry *reg) {
+        reg->topology_snapshot = hashmap_free(reg->topology_snapshot);
+}

@@ -24,6 +24,10 @@ int persist_snapshot(const Registry *reg, const char *boot_id, uint64_t now_usec
  * be NULL). Devices added afterwards that are not in the snapshot are intruders. */
 int persist_restore_topology(Registry *reg, const StateFile *saved, Outcome *o);
 
+/* After the first pass: the snapshot has served; a device that appears from now on is new, even in a
+ * slot the snapshot names. */
+void persist_finish_restore(Registry *reg);
+
 /* Tracks a device found at start, with what sysfs shows of its TDISP state and what the previous
  * instance recorded about it (saved may be NULL: nothing trusted). */
 int persist_add_device(Registry *reg, DeviceInfo *info, const TsmFacts *tsm, const StateFile *saved, Outcome *o,

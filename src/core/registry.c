@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "registry.h"
+#include "state-file.h"
 
 int registry_new(const Config *config, const Policy *policy, Registry **ret) {
         _cleanup_free_ Registry *reg = NULL;
@@ -86,6 +87,18 @@ Device *registry_find_parent(const Registry *reg, const Device *d) {
         }
 }
 
+static bool topology_snapshot_contains(Hashmap *snapshot, const DeviceInfo *info) {
+        const StateTopologyEntry *e = snapshot ? hashmap_get(snapshot, info->sysname) : NULL;
+
+        if (!e || !streq(e->bus, info->bus))
+                return false;
+        if ((e->ids & DEVICE_ID_VENDOR) && (!(info->ids & DEVICE_ID_VENDOR) || e->vendor != info->vendor))
+                return false;
+        if ((e->ids & DEVICE_ID_DEVICE) && (!(info->ids & DEVICE_ID_DEVICE) || e->device_id != info->device))
+                return false;
+        return true;
+}
+
 int registry_add_prepared(Registry *reg, DeviceInfo *info, Outcome *o, Device **ret) {
         _cleanup_(device_info_freep) DeviceInfo *owned = info;
         Device *d;
@@ -114,8 +127,10 @@ int registry_add_prepared(Registry *reg, DeviceInfo *info, Outcome *o, Device **
                 return r;
 
         if (reg->topology_locked) {
-                /* After a restart the snapshot says who belongs; otherwise the lock predates the device. */
-                if (reg->topology_snapshot && hashmap_get(reg->topology_snapshot, d->info->sysname))
+                /* After a restart the snapshot says who belongs — the same name, bus and ids, since a
+                 * slot may have been refilled while tdispd was down; otherwise the lock predates the
+                 * device. */
+                if (topology_snapshot_contains(reg->topology_snapshot, d->info))
                         d->in_topology = true;
                 else {
                         d->topology_intruder = true;

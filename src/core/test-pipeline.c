@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "kernel-model.h"
+#include "persist.h"
 #include "strv.h"
 
 typedef struct Fixture {
@@ -17,7 +18,26 @@ typedef struct Fixture {
         Policy *policy;
         KernelModel model;
         ModelDevice *tdi;
+        StateFile *saved;       /* what the last restart read back (the registry borrows from it) */
+        unsigned restarts;
+        char *last_saved;       /* the state file as the daemon last wrote it (after a whole event) */
+        size_t last_saved_size;
 } Fixture;
+
+#define TEST_BOOT_ID "00112233445566778899aabbccddeeff"
+
+/* What the daemon does once an event is fully handled: write the state file. */
+static int fixture_save(Fixture *f) {
+        _cleanup_(state_file_freep) StateFile *s = NULL;
+        int r;
+
+        r = persist_snapshot(f->model.registry, TEST_BOOT_ID, 1, &s);
+        if (r < 0)
+                return r;
+        free(f->last_saved);
+        f->last_saved = NULL;
+        return state_file_serialize(s, &f->last_saved, &f->last_saved_size);
+}
 
 static void add_rule(Fixture *f, const char *name, const char *text) {
         ConfError e = {};
@@ -78,6 +98,8 @@ static void fixture_start(Fixture *f) {
 
 static void fixture_done(Fixture *f) {
         registry_free(f->model.registry);
+        state_file_free(f->saved);
+        free(f->last_saved);
         policy_free(f->policy);
         config_free(f->config);
 }
@@ -88,14 +110,19 @@ static Device *tdi_device(Fixture *f) {
         return d;
 }
 
+static int fixture_save(Fixture *f);
+
+/* Each step is one handled event: the daemon then writes its state file. */
 static void step_verdicts(Fixture *f) {
         assert(model_deliver_verdicts(&f->model) >= 0);
         check(f);
+        assert(fixture_save(f) >= 0);
 }
 
 static void step_timers(Fixture *f) {
         assert(model_fire_timers(&f->model) >= 0);
         check(f);
+        assert(fixture_save(f) >= 0);
 }
 
 #define ACCEPT_RULE "[Match]\nVendor=0x1b36\nDevice=0x0005\n[Policy]\nAction=accept\nDriver=pci_testdev_drv\n"
@@ -356,6 +383,182 @@ static void test_revalidate(void) {
         fixture_done(&f);
 }
 
+static int path_depth_compare(const void *a, const void *b) {
+        const ModelDevice *x = *(ModelDevice *const *) a, *y = *(ModelDevice *const *) b;
+        size_t dx = 0, dy = 0;
+
+        for (const char *p = x->syspath; *p; p++)
+                dx += *p == '/';
+        for (const char *p = y->syspath; *p; p++)
+                dy += *p == '/';
+        return dx != dy ? (dx < dy ? -1 : 1) : strcmp(x->syspath, y->syspath);
+}
+
+/* kill -9 and start again: the state file goes through its JSON form (or is lost, or corrupt),
+ * the registry is rebuilt from what the model's sysfs shows plus that file. corrupt: 0 intact,
+ * 1 missing, 2 one byte flipped. */
+static int fixture_restart(Fixture *f, unsigned corrupt) {
+        _cleanup_free_ char *text = NULL;
+        StateFile *parsed = NULL;
+        ModelDevice *present[MODEL_DEVICES_MAX];
+        size_t size, n = 0;
+        bool was_locked = f->model.registry->topology_locked;
+        Outcome o = {};
+        int r;
+
+        /* The file as last written: a crash mid-event leaves the kernel ahead of it. */
+        if (!f->last_saved) {
+                r = fixture_save(f);
+                if (r < 0)
+                        return r;
+        }
+        size = f->last_saved_size;
+        text = malloc(size + 1);
+        if (!text)
+                return -ENOMEM;
+        memcpy(text, f->last_saved, size);
+        text[size] = '\0';
+        f->model.crash_countdown = 0;
+        if (corrupt == 2 && size > 0)
+                text[size / 2] ^= 0x20;
+        if (corrupt != 1) {
+                ConfError e = {};
+                if (state_file_parse(text, size, "state.json", &parsed, &e) < 0)
+                        parsed = NULL; /* the daemon reports it and trusts nothing */
+                conf_error_done(&e);
+        }
+
+        registry_free(f->model.registry);
+        state_file_free(f->saved);
+        f->saved = parsed;
+        f->restarts++;
+
+        r = registry_new(f->config, f->policy, &f->model.registry);
+        if (r < 0)
+                return r;
+        f->model.registry->tsm_ready = true;
+        r = persist_restore_topology(f->model.registry, f->saved, &o);
+        if (r < 0)
+                return r;
+        r = model_run(&f->model, &o);
+        if (r < 0)
+                return r;
+
+        for (unsigned i = 0; i < f->model.n_devices; i++)
+                if (f->model.devices[i].present)
+                        present[n++] = &f->model.devices[i];
+        qsort(present, n, sizeof(ModelDevice *), path_depth_compare);
+
+        for (size_t i = 0; i < n; i++) {
+                ModelDevice *md = present[i];
+                TsmFacts tsm = {
+                        .locked = md->tdisp && md->tdisp_state != MODEL_TDISP_UNLOCKED,
+                        /* ERROR is not reported: accept keeps reading 1 (kernel-abi.md §3). */
+                        .accepted = md->tdisp && IN_SET(md->tdisp_state, MODEL_TDISP_RUN, MODEL_TDISP_ERROR),
+                };
+
+                /* Timers and the verifier died with the old instance. */
+                f->model.pending_timer[md - f->model.devices] = false;
+                md->verdict_pending = false;
+                r = persist_add_device(f->model.registry, model_device_info(md), &tsm, f->saved, &o, NULL);
+                if (r < 0) {
+                        outcome_done(&o);
+                        return r;
+                }
+                r = model_run(&f->model, &o);
+                if (r < 0)
+                        return r;
+        }
+        persist_finish_restore(f->model.registry);
+
+        /* As the daemon does: a state file that exists but does not parse may hide a topology lock,
+         * so the topology is locked at once with the devices present now. A missing file is a first
+         * start. Either way the previous snapshot is gone: devices present now are in the new one. */
+        if (!f->saved) {
+                for (unsigned i = 0; i < f->model.n_devices; i++)
+                        f->model.devices[i].intruder = false;
+                if (corrupt == 2 || (corrupt == 0 && was_locked)) {
+                        r = registry_lock_topology(f->model.registry, 1, &o);
+                        outcome_done(&o);
+                        if (r < 0 && r != -EALREADY)
+                                return r;
+                }
+        }
+        return fixture_save(f);
+}
+
+static void test_restart_keeps_accepted_device(void) {
+        Fixture f;
+
+        fixture_init(&f, ACCEPT_RULE);
+        fixture_start(&f);
+        step_verdicts(&f);
+        assert(tdi_device(&f)->state == DEVICE_RUNNING);
+
+        /* With its state file: carries on, no second accept, no re-attestation. */
+        assert(fixture_restart(&f, 0) >= 0);
+        check(&f);
+        assert(tdi_device(&f)->state == DEVICE_RUNNING);
+        assert(f.tdi->lock_generation == 1 && f.tdi->accepts_this_lock == 1);
+
+        /* Without it (or with a corrupt one): nothing is trusted; unbind, unlock, attest again. */
+        for (unsigned corrupt = 1; corrupt <= 2; corrupt++) {
+                unsigned generation = f.tdi->lock_generation;
+
+                assert(fixture_restart(&f, corrupt) >= 0);
+                check(&f);
+                if (f.saved)
+                        continue; /* the flipped byte landed somewhere harmless (inside a string) */
+                step_timers(&f);
+                step_verdicts(&f);
+                assert(tdi_device(&f)->state == DEVICE_RUNNING);
+                assert(f.tdi->lock_generation == generation + 1 && f.tdi->accepts_this_lock == 1);
+        }
+        fixture_done(&f);
+}
+
+static void test_restart_between_lock_and_accept(void) {
+        Fixture f;
+
+        fixture_init(&f, ACCEPT_RULE);
+        fixture_start(&f);
+        assert(tdi_device(&f)->state == DEVICE_ATTESTING && f.tdi->tdisp_state == MODEL_TDISP_LOCKED);
+
+        /* kill -9 between lock and accept, with the state file intact: still unlock and start over,
+         * since nothing proves the evidence was read under this very lock. */
+        assert(fixture_restart(&f, 0) >= 0);
+        check(&f);
+        assert(f.tdi->tdisp_state == MODEL_TDISP_UNLOCKED || tdi_device(&f)->state == DEVICE_ATTESTING);
+        step_timers(&f);
+        step_verdicts(&f);
+        assert(tdi_device(&f)->state == DEVICE_RUNNING);
+        assert(f.tdi->accepts_this_lock == 1);
+        fixture_done(&f);
+}
+
+static void test_restart_keeps_topology(void) {
+        Fixture f;
+        Outcome o = {};
+
+        fixture_init(&f, ACCEPT_RULE);
+        ModelDevice *late = model_add_device(&f.model, "/sys/devices/pci0000:00/0000:00:09.0", "pci", 0x1af4, 0x1041);
+        model_device_add_candidate(late, "virtio_pci", "virtio_pci");
+        late->present = false;
+        fixture_start(&f);
+        assert(registry_lock_topology(f.model.registry, 1, &o) == 0);
+        outcome_done(&o);
+
+        /* A device that appears while tdispd is down is an intruder after the restart, too. */
+        late->present = true;
+        late->bound = &late->candidates[0];
+        late->intruder = true;
+        assert(fixture_restart(&f, 0) >= 0);
+        check(&f);
+        assert(f.model.registry->topology_locked);
+        assert(registry_get(f.model.registry, late->syspath)->state == DEVICE_DENIED && !late->bound);
+        fixture_done(&f);
+}
+
 /* --- randomised --- */
 
 typedef struct Trace {
@@ -388,10 +591,11 @@ static unsigned random_sequence(unsigned seed, unsigned max_steps, Trace *trace)
         tdi2->present = rand_r(&rnd) % 2;
         trace_add(trace, "seed %u, verifier %d", seed, f.model.verifier);
         fixture_start(&f);
+        assert(fixture_save(&f) >= 0);
 
         for (unsigned step = 0; step < max_steps; step++) {
                 ModelDevice *md = &f.model.devices[rand_r(&rnd) % f.model.n_devices];
-                unsigned what = rand_r(&rnd) % 10;
+                unsigned what = rand_r(&rnd) % 11;
                 Outcome o = {};
                 Device *d;
                 int r = 0;
@@ -455,6 +659,24 @@ static unsigned random_sequence(unsigned seed, unsigned max_steps, Trace *trace)
                         }
                         break;
                 }
+                if (what == 10) {
+                        unsigned corrupt = rand_r(&rnd) % 4;
+                        if (corrupt == 3) {
+                                /* Crash inside a later event, between two of its actions. */
+                                f.model.crash_countdown = 1 + rand_r(&rnd) % 3;
+                                trace_add(trace, "kill -9 armed: after %u more actions", f.model.crash_countdown);
+                        } else {
+                                trace_add(trace, "kill -9 and restart (state file %s)",
+                                          corrupt == 0 ? "intact" : corrupt == 1 ? "missing" : "corrupted");
+                                r = fixture_restart(&f, corrupt);
+                        }
+                }
+                if (r == -ECANCELED) {
+                        trace_add(trace, "killed mid-event; restart from the last written state file");
+                        r = fixture_restart(&f, 0);
+                }
+                if (r >= 0)
+                        r = fixture_save(&f);
                 if (r < 0 || !model_check_invariants(&f.model)) {
                         trace_add(trace, "violated: %s (r=%d)", f.model.last_error, r);
                         failed = step + 1;
@@ -506,6 +728,9 @@ int main(void) {
         test_late_tsm();
         test_topology_lock();
         test_revalidate();
+        test_restart_keeps_accepted_device();
+        test_restart_between_lock_and_accept();
+        test_restart_keeps_topology();
         test_random();
         printf("TDISP pipeline: ok\n");
         return 0;

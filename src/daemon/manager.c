@@ -924,8 +924,10 @@ int manager_start(Manager *m) {
         r = manager_coldplug(m);
         if (r < 0)
                 return log_error_errno(r, "Failed to enumerate devices: %m");
+        persist_finish_restore(m->registry);
 
-        if (m->config->topology_lock == TOPOLOGY_LOCK_AT_READY && m->config->mode == MODE_ENFORCE) {
+        if ((m->config->topology_lock == TOPOLOGY_LOCK_AT_READY || m->state_corrupt) &&
+            m->config->mode == MODE_ENFORCE) {
                 r = manager_lock_topology(m);
                 if (r < 0 && r != -EALREADY)
                         log_error_errno(r, "Failed to lock the device topology: %m");

@@ -54,6 +54,7 @@ struct Manager {
         Tsm tsm;                                /* the devsec TSM, once discovered */
         StateFile *saved_state;                 /* the previous instance's, while its snapshot is in use */
         bool state_dirty;                       /* a write of the state file is scheduled */
+        bool state_corrupt;                     /* the previous state file did not parse */
 };
 
 int manager_new(const ManagerOptions *options, Manager **ret);

@@ -122,9 +122,11 @@ int manager_load_state(Manager *m) {
                 r = state_file_parse(data, size, path, &s, &error);
         if (r < 0) {
                 text = conf_error_format(&error);
-                /* Reported, never trusted: every locked device is attested again. */
-                log_error_errno(r, "Ignoring state file %s, trusting nothing from it: %s", path,
-                                error.message ? text : strerror(-r));
+                /* Reported, never trusted: every locked device is attested again. Our own writes are
+                 * atomic, so this is tampering or a bug, and it may hide a topology lock: lock again. */
+                log_error_errno(r, "Ignoring state file %s, trusting nothing from it; the device topology "
+                                "will be locked as it is now: %s", path, error.message ? text : strerror(-r));
+                m->state_corrupt = true;
                 return 0;
         }
 

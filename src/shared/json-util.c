@@ -58,12 +58,14 @@ static size_t json_count_members(json_object *o) {
         size_t n = 0;
 
         switch (json_object_get_type(o)) {
-        case json_type_object:
+        case json_type_object: {
+                /* The macro declares variables, which C does not allow right after a label. */
                 json_object_object_foreach(o, key, value) {
                         (void) key;
                         n += 1 + json_count_members(value);
                 }
                 break;
+        }
         case json_type_array:
                 for (size_t i = 0; i < json_object_array_length(o); i++)
                         n += json_count_members(json_object_array_get_idx(o, i));
