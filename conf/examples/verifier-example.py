@@ -122,7 +122,8 @@ def load_allow_list(path):
 
 
 def main():
-    parser = argparse.ArgumentParser(description='Example tdispd exec: verifier (allow-list of certificates).')
+    parser = argparse.ArgumentParser(
+        description='Example tdispd exec: verifier (allow-list of certificates).')
     parser.add_argument('--allow-list', metavar='FILE', help='file of allowed sha384: certificates digests')
     parser.add_argument('--lock-topology', action='store_true',
                         help='ask tdispd to lock the topology when every device is approved')

@@ -164,12 +164,17 @@ static json_object *bundle_objects(const EvidenceSet *s) {
 }
 
 static int bundle_device_cmp(const void *a, const void *b) {
-        return strcmp((*(const BundleDevice *const *) a)->device, (*(const BundleDevice *const *) b)->device);
+        return strcmp((*(const BundleDevice *const *) a)->device,
+                      (*(const BundleDevice *const *) b)->device);
 }
 
+/* Device names are unique per bus only: an ACPI companion and its platform device share one. */
 static int bundle_topology_cmp(const void *a, const void *b) {
-        return strcmp((*(const BundleTopologyEntry *const *) a)->device,
-                      (*(const BundleTopologyEntry *const *) b)->device);
+        const BundleTopologyEntry *x = *(const BundleTopologyEntry *const *) a,
+                                  *y = *(const BundleTopologyEntry *const *) b;
+        int c = strcmp(x->device, y->device);
+
+        return c != 0 ? c : strcmp(x->bus, y->bus);
 }
 
 static int bundle_add_device(json_object *array, Sha384 *h, const BundleDevice *d) {
@@ -291,7 +296,7 @@ int bundle_build(const BundleDevice *devices, size_t n_devices, const BundleTopo
                 if (streq(sorted_devices[i - 1]->device, sorted_devices[i]->device))
                         return -EINVAL;
         for (size_t i = 1; i < n_topology; i++)
-                if (streq(sorted_topology[i - 1]->device, sorted_topology[i]->device))
+                if (bundle_topology_cmp(&sorted_topology[i - 1], &sorted_topology[i]) == 0)
                         return -EINVAL;
 
         if (nonce_size > 0)
@@ -344,8 +349,8 @@ int bundle_build(const BundleDevice *devices, size_t n_devices, const BundleTopo
         if (r < 0)
                 return r;
 
-        text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-                                                 &len);
+        text = json_object_to_json_string_length(
+                root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
         if (!text)
                 return -ENOMEM;
         json = malloc(len + 2);

@@ -13,9 +13,10 @@
  *         "class": "0x00ff00",                          the class as 0x + 6 digits
  *         "modalias": "pci:v…", "tsm": "tsm0",          when known
  *         "evidence_digest": "sha384:…",                evidence.h; what the verdict must name
- *         "objects": [ { "type": "cert0", "size": 6036, "sha384": "sha384:…", "data": "<base64>" }, … ] }
+ *         "objects": [ { "type": "cert0", "size": 6036, "sha384": "sha384:…", "data": "<base64>" },
+ *                      … ] }
  *     ],
- *     "topology": [                                     every tracked device, by name
+ *     "topology": [                                     every tracked device, by name, then bus
  *       { "device": "…", "bus": "…", <ids as above>, "driver": "…" (when bound), "state": "…" }
  *     ],
  *     "bundle_digest": "sha384:…"
@@ -68,17 +69,18 @@ typedef struct BundleDevice {
 } BundleDevice;
 
 typedef struct BundleTopologyEntry {
-        const char *device;             /* required, unique */
-        const char *bus;                /* required */
+        const char *device;             /* required */
+        const char *bus;                /* required; (device, bus) is unique */
         BundleIds ids;
         const char *driver;             /* NULL when no driver is bound */
         const char *state;              /* device_state_to_string(); required */
 } BundleTopologyEntry;
 
-/* Builds the bundle. Devices and topology are written sorted by device name, whatever order they
- * come in. Returns 0 with a NUL-terminated JSON text ending in a newline (ret_size excludes the
- * NUL) and, if ret_bundle_digest is non-NULL, the bundle digest; -EINVAL for a missing required
- * field, a device named twice or a nonce longer than BUNDLE_NONCE_MAX; -E2BIG beyond
+/* Builds the bundle. Devices are written sorted by name, the topology by name and then bus (names
+ * are unique per bus only), whatever order they come in. Returns 0 with a NUL-terminated JSON text
+ * ending in a newline (ret_size excludes the NUL) and, if ret_bundle_digest is non-NULL, the bundle
+ * digest. -EINVAL for a missing required field, a device listed twice (in the topology: the same
+ * name on the same bus twice) or a nonce longer than BUNDLE_NONCE_MAX; -E2BIG beyond
  * BUNDLE_EVIDENCE_SIZE_MAX. */
 int bundle_build(const BundleDevice *devices, size_t n_devices, const BundleTopologyEntry *topology,
                  size_t n_topology, const void *nonce, size_t nonce_size, char **ret_json, size_t *ret_size,

@@ -67,7 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 assert(!approve || reference_values_match(refs, &fuzz_devices[i]));
 
                 /* With no evidence at all, nothing can be approved. */
-                assert(reference_values_judge(refs, &fuzz_devices[i], empty, &approve_empty, &reason_empty) == 0);
+                assert(reference_values_judge(refs, &fuzz_devices[i], empty, &approve_empty,
+                                              &reason_empty) == 0);
                 assert(!approve_empty);
         }
         return 0;

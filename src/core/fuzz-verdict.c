@@ -10,7 +10,8 @@
 #include "verdict.h"
 
 #define FUZZ_INPUT_MAX (VERDICT_INPUT_MAX + 1)
-#define FUZZ_DIGEST "sha384:15bcc99c813cf6c7ab78e208151dbaf3e73d51fbf0a0d51044d1ef45358481d0dd686bd6d672286cc446b299a66e94f3"
+#define FUZZ_DIGEST                                                                                    \
+        "sha384:15bcc99c813cf6c7ab78e208151dbaf3e73d51fbf0a0d51044d1ef45358481d0dd686bd6d672286cc446b299a66e94f3"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -74,11 +74,13 @@ static int parse_match(ParseContext *c, size_t i, json_object *o, ReferenceEntry
         } ids[] = {
                 { "vendor", DEVICE_ID_VENDOR, offsetof(ReferenceEntry, vendor) },
                 { "device_id", DEVICE_ID_DEVICE, offsetof(ReferenceEntry, device) },
-                { "subsystem_vendor", DEVICE_ID_SUBSYSTEM_VENDOR, offsetof(ReferenceEntry, subsystem_vendor) },
-                { "subsystem_device", DEVICE_ID_SUBSYSTEM_DEVICE, offsetof(ReferenceEntry, subsystem_device) },
+                { "subsystem_vendor", DEVICE_ID_SUBSYSTEM_VENDOR,
+                  offsetof(ReferenceEntry, subsystem_vendor) },
+                { "subsystem_device", DEVICE_ID_SUBSYSTEM_DEVICE,
+                  offsetof(ReferenceEntry, subsystem_device) },
         };
-        static const char *const keys[] = { "vendor", "device_id", "subsystem_vendor", "subsystem_device", "path",
-                                            NULL };
+        static const char *const keys[] = { "vendor", "device_id", "subsystem_vendor", "subsystem_device",
+                                            "path", NULL };
         const char *unknown;
         json_object *v;
         int r;
@@ -92,8 +94,9 @@ static int parse_match(ParseContext *c, size_t i, json_object *o, ReferenceEntry
                                       "unknown key '%.64s' (vendor, device_id, subsystem_vendor, "
                                       "subsystem_device, path)", unknown);
         if (json_object_object_length(o) == 0)
-                return ctx_fail(c, -EBADMSG, "must name at least one of vendor, device_id, subsystem_vendor, "
-                                             "subsystem_device, path");
+                return ctx_fail(c, -EBADMSG,
+                                "must name at least one of vendor, device_id, subsystem_vendor, "
+                                "subsystem_device, path");
 
         for (size_t k = 0; k < ELEMENTSOF(ids); k++) {
                 if (!json_object_object_get_ex(o, ids[k].key, &v))
@@ -112,10 +115,12 @@ static int parse_match(ParseContext *c, size_t i, json_object *o, ReferenceEntry
                 if (!json_object_is_type(v, json_type_string))
                         return ctx_fail(c, -EBADMSG, "must be a string");
                 s = json_object_get_string(v);
-                if (isempty(s) || strchr(s, '/') || !string_is_printable_ascii(s, REFERENCE_VALUES_PATH_MAX) ||
+                if (isempty(s) || strchr(s, '/') ||
+                    !string_is_printable_ascii(s, REFERENCE_VALUES_PATH_MAX) ||
                     strlen(s) != (size_t) json_object_get_string_len(v))
-                        return ctx_fail(c, -EBADMSG, "must be a glob on device names: printable ASCII without "
-                                                     "'/', at most 256 characters");
+                        return ctx_fail(c, -EBADMSG,
+                                        "must be a glob on device names: printable ASCII without "
+                                        "'/', at most 256 characters");
                 entry->path = strdup(s);
                 if (!entry->path)
                         return -ENOMEM;
@@ -123,7 +128,8 @@ static int parse_match(ParseContext *c, size_t i, json_object *o, ReferenceEntry
         return 0;
 }
 
-static int parse_digests(ParseContext *c, size_t i, ReferenceKind kind, json_object *v, ReferenceEntry *entry) {
+static int parse_digests(ParseContext *c, size_t i, ReferenceKind kind, json_object *v,
+                         ReferenceEntry *entry) {
         const char *name = reference_kind_to_string(kind);
         size_t n;
 
@@ -134,7 +140,8 @@ static int parse_digests(ParseContext *c, size_t i, ReferenceKind kind, json_obj
                 n = json_object_array_length(v);
                 if (n == 0 || n > REFERENCE_VALUES_ALTERNATIVES_MAX)
                         return conf_error_set(c->error, c->filename, 0, c->path, -EBADMSG,
-                                              "must list 1 to %u digests", REFERENCE_VALUES_ALTERNATIVES_MAX);
+                                              "must list 1 to %u digests",
+                                              REFERENCE_VALUES_ALTERNATIVES_MAX);
         } else
                 return ctx_fail(c, -EBADMSG, "must be a digest or an array of digests");
 
@@ -144,14 +151,16 @@ static int parse_digests(ParseContext *c, size_t i, ReferenceKind kind, json_obj
         entry->n_digests[kind] = n;
 
         for (size_t k = 0; k < n; k++) {
-                json_object *s = json_object_is_type(v, json_type_array) ? json_object_array_get_idx(v, k) : v;
+                json_object *s =
+                        json_object_is_type(v, json_type_array) ? json_object_array_get_idx(v, k) : v;
 
                 if (json_object_is_type(v, json_type_array))
                         ctx_path(c, "devices[%zu].%s[%zu]", i, name, k);
                 if (!json_object_is_type(s, json_type_string) ||
                     strlen(json_object_get_string(s)) != (size_t) json_object_get_string_len(s) ||
                     sha384_from_string(json_object_get_string(s), entry->digests[kind][k]) < 0)
-                        return ctx_fail(c, -EBADMSG, "not a digest: expected 'sha384:' and 96 lowercase hex digits");
+                        return ctx_fail(c, -EBADMSG,
+                                        "not a digest: expected 'sha384:' and 96 lowercase hex digits");
         }
         return 0;
 }
@@ -168,7 +177,8 @@ static int parse_entry(ParseContext *c, size_t i, json_object *o, ReferenceEntry
                 return ctx_fail(c, -EBADMSG, "must be an object");
         unknown = json_object_first_unknown_key(o, keys);
         if (unknown)
-                return conf_error_set(c->error, c->filename, 0, c->path, -EBADMSG, "unknown key '%.64s'", unknown);
+                return conf_error_set(c->error, c->filename, 0, c->path, -EBADMSG, "unknown key '%.64s'",
+                                      unknown);
 
         if (!json_object_object_get_ex(o, "match", &v)) {
                 ctx_path(c, "devices[%zu].match", i);
@@ -213,7 +223,8 @@ int reference_values_parse(const char *data, size_t size, const char *filename, 
 
         unknown = json_object_first_unknown_key(root, keys);
         if (unknown)
-                return conf_error_set(ret_error, filename, 0, NULL, -EBADMSG, "unknown key '%.64s'", unknown);
+                return conf_error_set(ret_error, filename, 0, NULL, -EBADMSG, "unknown key '%.64s'",
+                                      unknown);
 
         ctx_path(&c, "version");
         if (!json_object_object_get_ex(root, "version", &o))
@@ -222,8 +233,8 @@ int reference_values_parse(const char *data, size_t size, const char *filename, 
                 return ctx_fail(&c, -EBADMSG, "must be an integer");
         if (json_object_get_int64(o) != REFERENCE_VALUES_VERSION)
                 return conf_error_set(ret_error, filename, 0, "version", -EPROTONOSUPPORT,
-                                      "version %" PRIi64 " is not supported, only %i", json_object_get_int64(o),
-                                      REFERENCE_VALUES_VERSION);
+                                      "version %" PRIi64 " is not supported, only %i",
+                                      json_object_get_int64(o), REFERENCE_VALUES_VERSION);
 
         ctx_path(&c, "devices");
         if (!json_object_object_get_ex(root, "devices", &o))
@@ -252,7 +263,8 @@ int reference_values_parse(const char *data, size_t size, const char *filename, 
         return 0;
 }
 
-static bool id_matches(const ReferenceEntry *e, const DeviceInfo *d, unsigned bit, uint32_t want, uint32_t have) {
+static bool id_matches(const ReferenceEntry *e, const DeviceInfo *d, unsigned bit, uint32_t want,
+                       uint32_t have) {
         if (!(e->ids & bit))
                 return true;
         return (d->ids & bit) && want == have;
@@ -348,7 +360,8 @@ int reference_values_judge(const ReferenceValues *refs, const DeviceInfo *d, con
                         if (memcmp(e->digests[k][n], digest, SHA384_DIGEST_SIZE) == 0)
                                 found = true;
                 if (!found) {
-                        if (asprintf(&reason, "reference values devices[%zu]: %s digest %s is not a reference value",
+                        if (asprintf(&reason,
+                                     "reference values devices[%zu]: %s digest %s is not a reference value",
                                      index, reference_kind_to_string(k), sha384_to_string(digest, s)) < 0)
                                 return -ENOMEM;
                         *ret_approve = false;

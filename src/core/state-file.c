@@ -90,7 +90,8 @@ int state_file_add_device(StateFile *s, const StateDevice *d) {
 
         copy.device = copy.syspath = copy.bus = copy.decision_rule = copy.reason = NULL;
         if (strdup_optional(d->device, &copy.device) < 0 || strdup_optional(d->syspath, &copy.syspath) < 0 ||
-            strdup_optional(d->bus, &copy.bus) < 0 || strdup_optional(d->decision_rule, &copy.decision_rule) < 0 ||
+            strdup_optional(d->bus, &copy.bus) < 0 ||
+            strdup_optional(d->decision_rule, &copy.decision_rule) < 0 ||
             strdup_optional(d->reason, &copy.reason) < 0)
                 goto oom;
 
@@ -133,6 +134,15 @@ const StateDevice *state_file_find_device(const StateFile *s, const char *device
 
         for (size_t i = 0; i < s->n_devices; i++)
                 if (streq_ptr(s->devices[i].device, device))
+                        return &s->devices[i];
+        return NULL;
+}
+
+const StateDevice *state_file_find_device_by_syspath(const StateFile *s, const char *syspath) {
+        assert(s);
+
+        for (size_t i = 0; i < s->n_devices; i++)
+                if (streq_ptr(s->devices[i].syspath, syspath))
                         return &s->devices[i];
         return NULL;
 }
@@ -192,13 +202,15 @@ static int check_device(Checker *c, const StateFile *s, size_t i) {
 
         if (!name_is_valid(d->device, 256))
                 return check_fail(c, check_path(c, "devices[%zu].device", i), "not a device name");
-        for (size_t k = 0; k < i; k++)
-                if (streq(s->devices[k].device, d->device))
-                        return check_fail(c, check_path(c, "devices[%zu].device", i),
-                                          "device listed twice (also devices[%zu])", k);
         if (!syspath_is_valid(d->syspath, d->device))
                 return check_fail(c, check_path(c, "devices[%zu].syspath", i),
                                   "must be a path under /sys/devices/ ending in the device name");
+        /* Names are unique per bus only (an ACPI companion and its platform device share one); the
+         * syspath identifies a device. */
+        for (size_t k = 0; k < i; k++)
+                if (streq(s->devices[k].syspath, d->syspath))
+                        return check_fail(c, check_path(c, "devices[%zu].syspath", i),
+                                          "device listed twice (also devices[%zu])", k);
         if (!name_is_valid(d->bus, 64))
                 return check_fail(c, check_path(c, "devices[%zu].bus", i), "not a bus name");
         if (d->ids & ~(unsigned) STATE_DEVICE_IDS_ALL)
@@ -206,7 +218,8 @@ static int check_device(Checker *c, const StateFile *s, size_t i) {
         for (size_t k = 0; k < ELEMENTSOF(state_ids); k++) {
                 uint32_t v = *(const uint32_t *) ((const uint8_t *) d + state_ids[k].offset);
                 if ((d->ids & state_ids[k].bit) && v >= (1U << (4 * state_ids[k].digits)))
-                        return check_fail(c, check_path(c, "devices[%zu].%s", i, state_ids[k].key), "out of range");
+                        return check_fail(c, check_path(c, "devices[%zu].%s", i, state_ids[k].key),
+                                          "out of range");
         }
         if (d->decision_rule && (isempty(d->decision_rule) || strlen(d->decision_rule) > 256))
                 return check_fail(c, check_path(c, "devices[%zu].decision_rule", i), "not a rule label");
@@ -235,19 +248,21 @@ static int check_topology_entry(Checker *c, const StateFile *s, size_t i) {
 
         if (!name_is_valid(e->device, 256))
                 return check_fail(c, check_path(c, "topology.devices[%zu].device", i), "not a device name");
-        for (size_t k = 0; k < i; k++)
-                if (streq(s->topology[k].device, e->device))
-                        return check_fail(c, check_path(c, "topology.devices[%zu].device", i),
-                                          "device listed twice (also topology.devices[%zu])", k);
         if (!name_is_valid(e->bus, 64))
                 return check_fail(c, check_path(c, "topology.devices[%zu].bus", i), "not a bus name");
+        for (size_t k = 0; k < i; k++)
+                if (streq(s->topology[k].device, e->device) && streq(s->topology[k].bus, e->bus))
+                        return check_fail(c, check_path(c, "topology.devices[%zu].device", i),
+                                          "device listed twice on bus '%s' (also topology.devices[%zu])",
+                                          e->bus, k);
         if (e->ids & ~(unsigned) STATE_TOPOLOGY_IDS_ALL)
                 return check_fail(c, check_path(c, "topology.devices[%zu]", i), "unknown id flags");
         if (((e->ids & DEVICE_ID_VENDOR) && e->vendor > 0xffff) ||
             ((e->ids & DEVICE_ID_DEVICE) && e->device_id > 0xffff))
                 return check_fail(c, check_path(c, "topology.devices[%zu]", i), "id out of range");
         if (!digest_is_valid_or_empty(e->evidence_digest))
-                return check_fail(c, check_path(c, "topology.devices[%zu].evidence_digest", i), "not a digest");
+                return check_fail(c, check_path(c, "topology.devices[%zu].evidence_digest", i),
+                                  "not a digest");
         return 0;
 }
 
@@ -274,7 +289,8 @@ static int check_state_file(Checker *c, const StateFile *s) {
         }
         if (!s->topology_locked && (s->topology_locked_at_usec != 0 || s->n_topology > 0))
                 return check_fail(c, "topology", "an unlocked topology has no lock time and no devices");
-        if (s->topology_locked && (s->topology_locked_at_usec == 0 || s->topology_locked_at_usec >= INT64_MAX))
+        if (s->topology_locked &&
+            (s->topology_locked_at_usec == 0 || s->topology_locked_at_usec >= INT64_MAX))
                 return check_fail(c, "topology.locked_at_usec", "a locked topology needs its lock time");
         for (size_t i = 0; i < s->n_topology; i++) {
                 r = check_topology_entry(c, s, i);
@@ -336,7 +352,8 @@ static json_object *device_to_json(const StateDevice *d) {
                 r = add_string(o, "bus", d->bus);
         for (size_t k = 0; r >= 0 && k < ELEMENTSOF(state_ids); k++)
                 r = add_id(o, state_ids[k].key, d->ids, state_ids[k].bit,
-                           *(const uint32_t *) ((const uint8_t *) d + state_ids[k].offset), state_ids[k].digits);
+                           *(const uint32_t *) ((const uint8_t *) d + state_ids[k].offset),
+                           state_ids[k].digits);
         if (r >= 0)
                 r = add_string(o, "decision_rule", d->decision_rule);
         if (r >= 0)
@@ -416,7 +433,8 @@ int state_file_serialize(const StateFile *s, char **ret, size_t *ret_size) {
 
         r = add(topology, "locked", json_object_new_boolean(s->topology_locked));
         if (r >= 0 && s->topology_locked)
-                r = add(topology, "locked_at_usec", json_object_new_int64((int64_t) s->topology_locked_at_usec));
+                r = add(topology, "locked_at_usec",
+                        json_object_new_int64((int64_t) s->topology_locked_at_usec));
         if (r >= 0)
                 r = add(topology, "devices", TAKE_PTR(topo_devices));
         if (r >= 0)
@@ -430,8 +448,8 @@ int state_file_serialize(const StateFile *s, char **ret, size_t *ret_size) {
         if (r < 0)
                 return r;
 
-        text = json_object_to_json_string_length(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE,
-                                                 &len);
+        text = json_object_to_json_string_length(
+                root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
         if (!text)
                 return -ENOMEM;
         out = malloc(len + 2);
@@ -461,7 +479,8 @@ static int check_keys(Checker *c, json_object *o, const char *path, const char *
 }
 
 /* A string field, unescaped: 1 and *ret, 0 when absent and optional. */
-static int read_string(Checker *c, json_object *o, const char *key, const char *path, bool required, char **ret) {
+static int read_string(Checker *c, json_object *o, const char *key, const char *path, bool required,
+                       char **ret) {
         json_object *v;
         const char *s;
 
@@ -533,10 +552,11 @@ static int read_id(Checker *c, json_object *o, const char *key, const char *path
 }
 
 static int read_device(Checker *c, json_object *o, size_t i, StateDevice *d) {
-        static const char *const keys[] = { "device", "syspath", "bus", "vendor", "device_id", "subsystem_vendor",
-                                            "subsystem_device", "class", "decision_rule", "state",
-                                            "evidence_digest", "verdict", "verdict_digest", "accepted", "reason",
-                                            NULL };
+        static const char *const keys[] = {
+                "device", "syspath", "bus", "vendor", "device_id", "subsystem_vendor", "subsystem_device",
+                "class", "decision_rule", "state", "evidence_digest", "verdict", "verdict_digest",
+                "accepted", "reason", NULL,
+        };
         _cleanup_free_ char *state = NULL, *verdict = NULL;
         int r;
 
@@ -584,7 +604,8 @@ static int read_device(Checker *c, json_object *o, size_t i, StateDevice *d) {
         if (d->verdict < 0)
                 return check_fail(c, c->path, "unknown verdict '%.64s'", verdict);
 
-        r = read_digest(c, o, "verdict_digest", check_path(c, "devices[%zu].verdict_digest", i), d->verdict_digest);
+        r = read_digest(c, o, "verdict_digest", check_path(c, "devices[%zu].verdict_digest", i),
+                        d->verdict_digest);
         if (r < 0)
                 return r;
         r = read_bool(c, o, "accepted", check_path(c, "devices[%zu].accepted", i), &d->accepted);
@@ -597,7 +618,8 @@ static int read_device(Checker *c, json_object *o, size_t i, StateDevice *d) {
 }
 
 static int read_topology_entry(Checker *c, json_object *o, size_t i, StateTopologyEntry *e) {
-        static const char *const keys[] = { "device", "bus", "vendor", "device_id", "evidence_digest", NULL };
+        static const char *const keys[] = { "device", "bus", "vendor", "device_id", "evidence_digest",
+                                            NULL };
         int r;
 
         r = check_keys(c, o, check_path(c, "topology.devices[%zu]", i), keys);
@@ -609,12 +631,12 @@ static int read_topology_entry(Checker *c, json_object *o, size_t i, StateTopolo
         r = read_string(c, o, "bus", check_path(c, "topology.devices[%zu].bus", i), true, &e->bus);
         if (r < 0)
                 return r;
-        r = read_id(c, o, "vendor", check_path(c, "topology.devices[%zu].vendor", i), 4, DEVICE_ID_VENDOR, &e->ids,
-                    &e->vendor);
+        r = read_id(c, o, "vendor", check_path(c, "topology.devices[%zu].vendor", i), 4, DEVICE_ID_VENDOR,
+                    &e->ids, &e->vendor);
         if (r < 0)
                 return r;
-        r = read_id(c, o, "device_id", check_path(c, "topology.devices[%zu].device_id", i), 4, DEVICE_ID_DEVICE,
-                    &e->ids, &e->device_id);
+        r = read_id(c, o, "device_id", check_path(c, "topology.devices[%zu].device_id", i), 4,
+                    DEVICE_ID_DEVICE, &e->ids, &e->device_id);
         if (r < 0)
                 return r;
         r = read_digest(c, o, "evidence_digest", check_path(c, "topology.devices[%zu].evidence_digest", i),
@@ -667,8 +689,8 @@ int state_file_parse(const char *data, size_t size, const char *filename, StateF
                 return check_fail(&c, "version", "must be an integer");
         if (json_object_get_int64(v) != STATE_FILE_VERSION)
                 return conf_error_set(ret_error, filename, 0, "version", -EPROTONOSUPPORT,
-                                      "version %" PRIi64 " is not supported, only %i", json_object_get_int64(v),
-                                      STATE_FILE_VERSION);
+                                      "version %" PRIi64 " is not supported, only %i",
+                                      json_object_get_int64(v), STATE_FILE_VERSION);
 
         r = state_file_new(&s);
         if (r < 0)
@@ -734,8 +756,9 @@ bool state_file_equal(const StateFile *a, const StateFile *b) {
         assert(a);
         assert(b);
 
-        if (!streq(a->boot_id, b->boot_id) || a->n_devices != b->n_devices || a->n_topology != b->n_topology ||
-            a->topology_locked != b->topology_locked || a->topology_locked_at_usec != b->topology_locked_at_usec)
+        if (!streq(a->boot_id, b->boot_id) || a->n_devices != b->n_devices ||
+            a->n_topology != b->n_topology || a->topology_locked != b->topology_locked ||
+            a->topology_locked_at_usec != b->topology_locked_at_usec)
                 return false;
 
         for (size_t i = 0; i < a->n_devices; i++) {

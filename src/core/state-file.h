@@ -26,7 +26,8 @@
  *
  * The parser is paranoid: the file lives in /run, and a corrupt or hostile one must not make tdispd
  * believe a device was approved or accepted. Any deviation — unknown keys, unknown state or verdict
- * names, malformed digests, duplicate devices, a syspath outside /sys/devices, or fields that
+ * names, malformed digests, a device listed twice (the same syspath; in the topology the same name
+ * on the same bus), a syspath outside /sys/devices, or fields that
  * contradict each other — fails the whole parse, and the daemon then trusts nothing in the file
  * (never a partially filled state). The consistency rules:
  *   - "verdict_digest" is present exactly when "verdict" is not "none";
@@ -61,8 +62,8 @@ typedef enum StateVerdict {
 DECLARE_STRING_TABLE_LOOKUP(state_verdict, StateVerdict);
 
 typedef struct StateDevice {
-        char *device;                   /* device name, required, unique */
-        char *syspath;                  /* required: /sys/devices/…/<device> */
+        char *device;                   /* device name, required */
+        char *syspath;                  /* required, unique: /sys/devices/…/<device> */
         char *bus;                      /* required */
         unsigned ids;                   /* DeviceIdField: which ids below are known */
         uint32_t vendor, device_id, subsystem_vendor, subsystem_device, class;
@@ -76,8 +77,8 @@ typedef struct StateDevice {
 } StateDevice;
 
 typedef struct StateTopologyEntry {
-        char *device;                   /* required, unique */
-        char *bus;                      /* required */
+        char *device;                   /* required */
+        char *bus;                      /* required; (device, bus) is unique */
         unsigned ids;                   /* DEVICE_ID_VENDOR and DEVICE_ID_DEVICE only */
         uint32_t vendor, device_id;
         char evidence_digest[SHA384_STRING_MAX];        /* "" for a device without evidence */
@@ -101,7 +102,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(StateFile *, state_file_free);
 int state_file_add_device(StateFile *s, const StateDevice *d);
 int state_file_add_topology_entry(StateFile *s, const StateTopologyEntry *e);
 
+/* The first device with that name; names are unique per bus only, so prefer the syspath. */
 const StateDevice *state_file_find_device(const StateFile *s, const char *device) _pure_;
+const StateDevice *state_file_find_device_by_syspath(const StateFile *s, const char *syspath) _pure_;
 
 /* Checks every rule the parser enforces: -EINVAL (the daemon's bug) when s could not be parsed back.
  * state_file_serialize() calls it first. */

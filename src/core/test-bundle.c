@@ -156,6 +156,15 @@ static void test_errors(void) {
         assert(bundle_build(&d, 1, NULL, 0, NULL, 4, &json, NULL, NULL) == -EINVAL);
         assert(bundle_build(&d, 1, NULL, 0, "x", 0, &json, NULL, NULL) == -EINVAL);
 
+        /* One name on two buses (an ACPI companion and its platform device) is two devices. */
+        _cleanup_free_ char *json2 = NULL;
+        BundleTopologyEntry acpi = { .device = "PNP0103:00", .bus = "platform", .state = "bound" };
+        assert(bundle_build(NULL, 0, (BundleTopologyEntry[]) { acpi, { .device = "PNP0103:00", .bus = "acpi",
+                            .state = "denied" } }, 2, NULL, 0, &json2, NULL, NULL) == 0);
+        assert(strstr(json2, "\"topology\":[{\"device\":\"PNP0103:00\",\"bus\":\"acpi\",\"state\":\"denied\"},"
+                             "{\"device\":\"PNP0103:00\",\"bus\":\"platform\",\"state\":\"bound\"}]"));
+        assert(bundle_build(NULL, 0, (BundleTopologyEntry[]) { acpi, acpi }, 2, NULL, 0, &json, NULL, NULL) == -EINVAL);
+
         /* The evidence limit counts all devices together. */
         assert(bundle_build((BundleDevice[]) { { .device = "a", .bus = "pci", .evidence = &full },
                                                { .device = "b", .bus = "pci", .evidence = &one } }, 2,

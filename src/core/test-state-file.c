@@ -147,6 +147,9 @@ static void test_roundtrip(void) {
         assert(streq(state_file_find_device(parsed, "0000:00:05.0")->reason,
                      "verifier: \"unknown\\cert\"\n\x01\xff"));
         assert(!state_file_find_device(parsed, "0000:02:00.0"));
+        assert(state_file_find_device_by_syspath(parsed, "/sys/devices/pci0000:00/0000:00:05.0") ==
+               state_file_find_device(parsed, "0000:00:05.0"));
+        assert(!state_file_find_device_by_syspath(parsed, "/sys/devices/pci0000:00/0000:00:06.0"));
 
         assert(state_file_serialize(parsed, &text2, NULL) == 0);
         assert(streq(text, text2));
@@ -265,7 +268,13 @@ static void test_hostile(void) {
                   UNLOCKED ",\"allow_all\":true}", -EBADMSG, NULL },
                 { "duplicate device", DOC(DEV("\"state\":\"bound\",\"verdict\":\"none\",\"accepted\":false") ","
                   DEV("\"state\":\"denied\",\"verdict\":\"none\",\"accepted\":false"), UNLOCKED), -EBADMSG,
-                  "devices[1].device" },
+                  "devices[1].syspath" },
+                { "one name on two buses", DOC("{\"device\":\"PNP0103:00\",\"syspath\":\"/sys/devices/LNXSYSTM:00/"
+                  "PNP0103:00\",\"bus\":\"acpi\",\"state\":\"denied\",\"verdict\":\"none\",\"accepted\":false},"
+                  "{\"device\":\"PNP0103:00\",\"syspath\":\"/sys/devices/platform/PNP0103:00\",\"bus\":\"platform\","
+                  "\"state\":\"denied\",\"verdict\":\"none\",\"accepted\":false}",
+                  "{\"locked\":true,\"locked_at_usec\":5,\"devices\":[{\"device\":\"PNP0103:00\",\"bus\":\"acpi\"},"
+                  "{\"device\":\"PNP0103:00\",\"bus\":\"platform\"}]}"), 0, NULL },
                 { "syspath outside /sys/devices", DOC("{\"device\":\"x\",\"syspath\":\"/etc/x\",\"bus\":\"pci\","
                   "\"state\":\"bound\",\"verdict\":\"none\",\"accepted\":false}", UNLOCKED), -EBADMSG,
                   "devices[0].syspath" },
@@ -310,7 +319,8 @@ static void test_hostile(void) {
                 { "locked", DOC("", "{\"locked\":true,\"locked_at_usec\":5,\"devices\":[{\"device\":\"a\",\"bus\":"
                   "\"pci\"}]}"), 0, NULL },
                 { "topology duplicate", DOC("", "{\"locked\":true,\"locked_at_usec\":5,\"devices\":[{\"device\":\"a\","
-                  "\"bus\":\"pci\"},{\"device\":\"a\",\"bus\":\"usb\"}]}"), -EBADMSG, "topology.devices[1].device" },
+                  "\"bus\":\"pci\"},{\"device\":\"b\",\"bus\":\"usb\"},{\"device\":\"a\",\"bus\":\"pci\"}]}"),
+                  -EBADMSG, "topology.devices[2].device" },
                 { "topology class", DOC("", "{\"locked\":true,\"locked_at_usec\":5,\"devices\":[{\"device\":\"a\","
                   "\"bus\":\"pci\",\"class\":\"0x020000\"}]}"), -EBADMSG, "topology.devices[0]" },
                 { "duplicate key", DOC(DEV("\"state\":\"bound\",\"verdict\":\"none\",\"accepted\":false,"

@@ -85,9 +85,10 @@ static int parse_entry(Verdicts *v, size_t i, json_object *o, ConfError *e) {
         if (r < 0)
                 return r;
         if (!verdict_device_name_is_valid(device))
-                return conf_error_set(e, VERDICT_SOURCE, 0, path, -EBADMSG,
-                                      "not a device name (printable ASCII without '/' or spaces, at most %u)",
-                                      VERDICT_DEVICE_NAME_MAX);
+                return conf_error_set(
+                        e, VERDICT_SOURCE, 0, path, -EBADMSG,
+                        "not a device name (printable ASCII without '/' or spaces, at most %u)",
+                        VERDICT_DEVICE_NAME_MAX);
         for (size_t k = 0; k < i; k++)
                 if (streq(v->entries[k].device, device))
                         return conf_error_set(e, VERDICT_SOURCE, 0, path, -EBADMSG,
@@ -112,7 +113,8 @@ static int parse_entry(Verdicts *v, size_t i, json_object *o, ConfError *e) {
                 return r;
         if (r > 0 && !string_is_printable_ascii(reason, VERDICT_REASON_MAX))
                 return conf_error_set(e, VERDICT_SOURCE, 0, path, -EBADMSG,
-                                      "must be printable ASCII of at most %u characters", VERDICT_REASON_MAX);
+                                      "must be printable ASCII of at most %u characters",
+                                      VERDICT_REASON_MAX);
 
         entry->device = strdup(device);
         if (!entry->device)
@@ -144,12 +146,14 @@ int verdicts_parse(const char *data, size_t size, const char *expected_bundle_di
 
         unknown = json_object_first_unknown_key(root, keys);
         if (unknown)
-                return conf_error_set(ret_error, VERDICT_SOURCE, 0, NULL, -EBADMSG, "unknown key '%.64s'", unknown);
+                return conf_error_set(ret_error, VERDICT_SOURCE, 0, NULL, -EBADMSG, "unknown key '%.64s'",
+                                      unknown);
 
         if (!json_object_object_get_ex(root, "version", &o))
                 return conf_error_set(ret_error, VERDICT_SOURCE, 0, "version", -EBADMSG, "missing");
         if (!json_object_is_type(o, json_type_int))
-                return conf_error_set(ret_error, VERDICT_SOURCE, 0, "version", -EBADMSG, "must be an integer");
+                return conf_error_set(ret_error, VERDICT_SOURCE, 0, "version", -EBADMSG,
+                                      "must be an integer");
         if (json_object_get_int64(o) != VERDICT_VERSION)
                 return conf_error_set(ret_error, VERDICT_SOURCE, 0, "version", -EPROTONOSUPPORT,
                                       "version %" PRIi64 " is not supported, only %i",
@@ -177,7 +181,8 @@ int verdicts_parse(const char *data, size_t size, const char *expected_bundle_di
         if (!json_object_object_get_ex(root, "verdicts", &o))
                 return conf_error_set(ret_error, VERDICT_SOURCE, 0, "verdicts", -EBADMSG, "missing");
         if (!json_object_is_type(o, json_type_array))
-                return conf_error_set(ret_error, VERDICT_SOURCE, 0, "verdicts", -EBADMSG, "must be an array");
+                return conf_error_set(ret_error, VERDICT_SOURCE, 0, "verdicts", -EBADMSG,
+                                      "must be an array");
         n = json_object_array_length(o);
         if (n > VERDICT_ENTRIES_MAX)
                 return conf_error_set(ret_error, VERDICT_SOURCE, 0, "verdicts", -EBADMSG,

@@ -109,6 +109,10 @@ static int group_compare(const void *a, const void *b) {
         return strcmp(((const DraftGroup *) a)->key, ((const DraftGroup *) b)->key);
 }
 
+static int member_compare(const void *a, const void *b) {
+        return strcmp((*(const DeviceInfo *const *) a)->syspath, (*(const DeviceInfo *const *) b)->syspath);
+}
+
 static int draft_compare(const void *a, const void *b) {
         return strcmp(((const PolicyDraft *) a)->filename, ((const PolicyDraft *) b)->filename);
 }
@@ -340,9 +344,11 @@ int policy_draft_generate(DeviceInfo *const *infos, size_t n, const char *source
         if (r < 0)
                 goto fail;
 
-        /* Named in a stable order, so that the same devices always give the same file names. */
+        /* A stable order throughout, so that the same devices always give the same files. */
         if (n_groups > 0)
                 qsort(groups, n_groups, sizeof(DraftGroup), group_compare);
+        for (size_t i = 0; i < n_groups; i++)
+                qsort(groups[i].members, groups[i].n_members, sizeof(DeviceInfo *), member_compare);
 
         drafts = calloc(MAX(n_groups, 1U), sizeof(PolicyDraft));
         if (!drafts) {

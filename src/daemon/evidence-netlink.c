@@ -77,7 +77,8 @@ int evidence_netlink_build_family_request(void *buf, size_t size, uint32_t seq) 
         assert(buf);
 
         writer_header(&w, GENL_ID_CTRL, NLM_F_REQUEST, seq, CTRL_CMD_GETFAMILY, 1);
-        writer_attr(&w, CTRL_ATTR_FAMILY_NAME, TDISPD_PCI_TSM_FAMILY_NAME, sizeof(TDISPD_PCI_TSM_FAMILY_NAME));
+        writer_attr(&w, CTRL_ATTR_FAMILY_NAME, TDISPD_PCI_TSM_FAMILY_NAME,
+                    sizeof(TDISPD_PCI_TSM_FAMILY_NAME));
         return writer_finish(&w);
 }
 
@@ -242,9 +243,14 @@ static int parse_error_message(const struct nlmsghdr *h, const uint8_t *payload,
 int evidence_netlink_parse_family_reply(const void *buf, size_t size, uint32_t seq, uint16_t *ret_family_id,
                                         char **ret_message) {
         MessageIter it = { .p = buf, .left = size };
+        bool have_id = false, have_name = false, have_version = false;
+        const uint8_t *payload, *data;
+        struct genlmsghdr g;
         struct nlmsghdr h;
-        const uint8_t *payload;
-        size_t n;
+        uint32_t version = 0;
+        uint16_t id = 0, type;
+        size_t n, len;
+        AttrIter ai;
         int r;
 
         assert(buf || size == 0);
@@ -259,20 +265,11 @@ int evidence_netlink_parse_family_reply(const void *buf, size_t size, uint32_t s
                 return parse_error_message(&h, payload, n, ret_message);
         if (h.nlmsg_type != GENL_ID_CTRL || n < GENL_HDRLEN)
                 return -EBADMSG;
-
-        struct genlmsghdr g;
         memcpy(&g, payload, sizeof(g));
         if (g.cmd != CTRL_CMD_NEWFAMILY)
                 return -EBADMSG;
 
-        AttrIter ai = { .p = payload + GENL_HDRLEN, .left = n - GENL_HDRLEN };
-        bool have_id = false, have_name = false, have_version = false;
-        uint32_t version = 0;
-        uint16_t id = 0;
-        const uint8_t *data;
-        uint16_t type;
-        size_t len;
-
+        ai = (AttrIter) { .p = payload + GENL_HDRLEN, .left = n - GENL_HDRLEN };
         while ((r = attr_next(&ai, &type, &data, &len)) > 0)
                 switch (type) {
                 case CTRL_ATTR_FAMILY_ID:
@@ -318,6 +315,7 @@ static int parse_evidence_message(const uint8_t *payload, size_t size, EvidenceA
         uint32_t object_type = 0;
         struct genlmsghdr g;
         uint16_t type;
+        AttrIter ai;
         int r;
 
         if (size < GENL_HDRLEN)
@@ -326,7 +324,7 @@ static int parse_evidence_message(const uint8_t *payload, size_t size, EvidenceA
         if (g.cmd != TDISPD_PCI_TSM_CMD_EVIDENCE_READ)
                 return -EBADMSG;
 
-        AttrIter ai = { .p = payload + GENL_HDRLEN, .left = size - GENL_HDRLEN };
+        ai = (AttrIter) { .p = payload + GENL_HDRLEN, .left = size - GENL_HDRLEN };
         while ((r = attr_next(&ai, &type, &data, &len)) > 0)
                 switch (type) {
                 case TDISPD_PCI_TSM_A_TYPE:
@@ -433,7 +431,8 @@ static int socket_set_timeout(int fd, uint64_t deadline) {
                 return -ETIMEDOUT;
         /* A zero timeval would mean "block forever". */
         left = MAX(deadline - now, (uint64_t) 1000U);
-        tv = (struct timeval) { .tv_sec = (time_t) (left / 1000000U), .tv_usec = (suseconds_t) (left % 1000000U) };
+        tv = (struct timeval){ .tv_sec = (time_t) (left / 1000000U),
+                               .tv_usec = (suseconds_t) (left % 1000000U) };
         if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
             setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0)
                 return -errno;

@@ -29,6 +29,7 @@ static void help(void) {
                "     --modules-dir=DIR       libkmod directory (default: /lib/modules/<running kernel>)\n"
                "     --modprobe-dir=DIR      modprobe.d directory (repeatable; replaces the defaults)\n"
                "     --kernel-cmdline=STRING Use STRING instead of /proc/cmdline\n"
+               "     --evidence-dir=DIR      Read TDISP evidence from DIR/<device>/<type> (tests)\n"
                "     --log-target=TARGET     auto, journal or console\n"
                "     --log-level=LEVEL       debug, info, notice, warning, err\n",
                program_invocation_short_name, TDISPD_RUNTIME_DIR);
@@ -44,6 +45,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_MODULES_DIR,
                 ARG_MODPROBE_DIR,
                 ARG_KERNEL_CMDLINE,
+                ARG_EVIDENCE_DIR,
                 ARG_LOG_TARGET,
                 ARG_LOG_LEVEL,
         };
@@ -57,6 +59,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "modules-dir", required_argument, NULL, ARG_MODULES_DIR },
                 { "modprobe-dir", required_argument, NULL, ARG_MODPROBE_DIR },
                 { "kernel-cmdline", required_argument, NULL, ARG_KERNEL_CMDLINE },
+                { "evidence-dir", required_argument, NULL, ARG_EVIDENCE_DIR },
                 { "log-target", required_argument, NULL, ARG_LOG_TARGET },
                 { "log-level", required_argument, NULL, ARG_LOG_LEVEL },
                 {}
@@ -95,6 +98,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_KERNEL_CMDLINE:
                         arg_options.kernel_cmdline = optarg;
+                        break;
+                case ARG_EVIDENCE_DIR:
+                        arg_options.evidence_dir = optarg;
                         break;
                 case ARG_LOG_TARGET:
                         arg_log_target = log_target_from_string(optarg);

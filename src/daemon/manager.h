@@ -34,6 +34,7 @@ typedef struct ManagerOptions {
         const char *modules_dir;
         char **modprobe_dirs;
         const char *kernel_cmdline;
+        const char *evidence_dir;       /* fixture backend: <dir>/<device>/<object type> instead of netlink */
 } ManagerOptions;
 
 struct Manager {

@@ -13,6 +13,7 @@
 #include "driver-match.h"
 #include "evidence-netlink.h"
 #include "evidence.h"
+#include "fileio.h"
 #include "log.h"
 #include "module-loader.h"
 #include "pipeline.h"
@@ -156,6 +157,38 @@ static int pipeline_lock(Manager *m, Device *d, Outcome *o) {
         return pipeline_result(m, d, DEVICE_EVENT_LOCK_RESULT, 0, NULL, o);
 }
 
+/* The fixture backend of kernel-abi.md §4, for tests that cannot reach a kernel's pci-tsm family:
+ * each object is a file named after its type. The nonce is not applied. */
+static int evidence_read_fixture(const char *dir, const char *device, EvidenceSet **ret) {
+        _cleanup_(evidence_set_freep) EvidenceSet *set = NULL;
+        int r;
+
+        r = evidence_set_new(&set);
+        if (r < 0)
+                return r;
+
+        for (EvidenceType t = 0; t < _EVIDENCE_TYPE_MAX; t++) {
+                _cleanup_free_ char *path = NULL, *data = NULL;
+                size_t size = 0;
+
+                if (asprintf(&path, "%s/%s/%s", dir, device, evidence_type_to_string(t)) < 0)
+                        return -ENOMEM;
+                r = read_full_file(path, EVIDENCE_OBJECT_SIZE_MAX, &data, &size);
+                if (r == -ENOENT)
+                        continue;
+                if (r < 0)
+                        return r;
+                r = evidence_set_add(set, t, data, size);
+                if (r < 0)
+                        return r;
+        }
+
+        if (evidence_set_count(set) == 0)
+                return -ENXIO;
+        *ret = TAKE_PTR(set);
+        return 0;
+}
+
 static int pipeline_read_evidence(Manager *m, Device *d, Outcome *o) {
         DeviceContext *ctx = device_get_context(m, d);
         _cleanup_(evidence_set_freep) EvidenceSet *set = NULL;
@@ -171,8 +204,11 @@ static int pipeline_read_evidence(Manager *m, Device *d, Outcome *o) {
         if (getrandom(ctx->nonce, sizeof(ctx->nonce), 0) != (ssize_t) sizeof(ctx->nonce))
                 return pipeline_result(m, d, DEVICE_EVENT_EVIDENCE_RESULT, -EIO, "no randomness for the nonce", o);
 
-        r = evidence_netlink_read(d->info->sysname, EVIDENCE_TYPE_MASK_ALL, ctx->nonce, sizeof(ctx->nonce),
-                                  EVIDENCE_READ_TIMEOUT_USEC, &set, &message);
+        if (m->options.evidence_dir)
+                r = evidence_read_fixture(m->options.evidence_dir, d->info->sysname, &set);
+        else
+                r = evidence_netlink_read(d->info->sysname, EVIDENCE_TYPE_MASK_ALL, ctx->nonce, sizeof(ctx->nonce),
+                                          EVIDENCE_READ_TIMEOUT_USEC, &set, &message);
         if (r < 0)
                 return pipeline_result(m, d, DEVICE_EVENT_EVIDENCE_RESULT, r, message, o);
 

@@ -103,11 +103,12 @@ int json_parse_object_strict(const char *data, size_t size, size_t max_size, con
                 return conf_error_set(ret_error, filename, 0, NULL, -E2BIG,
                                       "%zu bytes, more than the limit of %zu", size, max_size);
         if (size == 0)
-                return conf_error_set(ret_error, filename, 0, NULL, -EBADMSG, "empty, expected a JSON object");
+                return conf_error_set(ret_error, filename, 0, NULL, -EBADMSG,
+                                      "empty, expected a JSON object");
 
         if (json_scan(data, size, &colons, &offset) < 0)
-                return conf_error_set(ret_error, filename, line_of_offset(data, size, offset), NULL, -EBADMSG,
-                                      "not strict JSON: unexpected byte 0x%02x at offset %zu",
+                return conf_error_set(ret_error, filename, line_of_offset(data, size, offset), NULL,
+                                      -EBADMSG, "not strict JSON: unexpected byte 0x%02x at offset %zu",
                                       (unsigned) (unsigned char) data[offset], offset);
 
         /* json_tokener_parse_ex() takes an int length. */
@@ -134,7 +135,8 @@ int json_parse_object_strict(const char *data, size_t size, size_t max_size, con
         for (size_t i = end; i < size; i++)
                 if (!strchr(" \t\r\n", data[i]) || data[i] == '\0')
                         return conf_error_set(ret_error, filename, line_of_offset(data, size, i), NULL,
-                                              -EBADMSG, "trailing data after the JSON object at offset %zu", i);
+                                              -EBADMSG, "trailing data after the JSON object at offset %zu",
+                                              i);
 
         if (!json_object_is_type(o, json_type_object))
                 return conf_error_set(ret_error, filename, 0, NULL, -EBADMSG, "not a JSON object");

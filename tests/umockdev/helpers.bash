@@ -7,7 +7,8 @@
 #   TDISPD_TEST_TIMEOUT  seconds any wait may take (default 5)
 #
 # Per test, under $BATS_TEST_TMPDIR: k/ (fake kernel state: writes.log, kernel.log, notify.log,
-# sockets), tdispd.conf, policy/, run/, tdispd.log (tdispd's stderr).
+# sockets; for TDISP testbeds tsm-audit.log, evidence/, verifier.log), tdispd.conf, policy/, run/,
+# tdispd.log (tdispd's stderr).
 
 # $output and $status come from bats' run.
 # shellcheck disable=SC2154
@@ -93,6 +94,7 @@ umockdev_setup() {
 
 umockdev_teardown() {
     local pid
+    verifier_kill_leftovers
     for pid in "$TDISPD_PID" "$LISTEN_PID" "$KERNEL_PID"; do
         [ -n "$pid" ] || continue
         kill -TERM "$pid" 2>/dev/null || continue
@@ -108,7 +110,7 @@ umockdev_teardown() {
 dump_logs() {
     local f
     for f in "$TDISPD_LOG" "$KSTATE/writes.log" "$KSTATE/kernel.log" "$KSTATE/notify.log" \
-             "$BATS_TEST_TMPDIR/fake-kernel.stderr"; do
+             "$KSTATE/tsm-audit.log" "$KSTATE/verifier.log" "$BATS_TEST_TMPDIR/fake-kernel.stderr"; do
         [ -s "$f" ] || continue
         echo "# ---- ${f#"$BATS_TEST_TMPDIR"/} ----"
         sed 's/^/# /' "$f"
@@ -122,6 +124,13 @@ wait_for() {
         [ $SECONDS -lt $deadline ] || return 1
         sleep 0.02
     done
+}
+
+# output_at_least N CMD… — CMD prints a number that is N or more (for wait_for: CMD runs each time).
+output_at_least() {
+    local n
+    n=$("${@:2}") || return 1
+    [ "${n:-0}" -ge "$1" ]
 }
 
 # at_least N FILE REGEX — FILE has N or more lines matching REGEX (for wait_for).
@@ -376,4 +385,186 @@ devattr() {          # devattr DEV ATTR
 
 tdispd_log_has() {
     grep -q -e "$1" "$TDISPD_LOG"
+}
+
+# ---- TDISP: the TSM, evidence and the relying party (harness/tsm.py, harness/verifier.py) --------
+
+# tdisp_start [ARG…] — tdispd_start reading evidence from the fake kernel's evidence directory.
+tdisp_start() {
+    tdispd_start --evidence-dir="$KSTATE/evidence" "$@"
+}
+
+tsm_attr() {         # tsm_attr DEV lock|accept — what the attribute reads (without the newline)
+    local d
+    d=$(devdir "$1") || return 1
+    cat "$d/tsm/$2"
+}
+
+assert_tsm() {       # assert_tsm DEV lock|accept VALUE
+    local seen
+    seen=$(tsm_attr "$1" "$2") || fail "device $1 has no tsm/$2"
+    [ "$seen" = "$3" ] || fail "device $1: expected tsm/$2 to read '$3', it reads '$seen'
+$(tsm_audit)"
+}
+
+tsm_audit() {
+    cat "$KSTATE/tsm-audit.log" 2>/dev/null || true
+}
+
+# tsm_count OP DEV [FIELD3] — audit lines of OP (lock, unlock, accept, probe, unbind, error,
+# VIOLATION, removed) for DEV, with FIELD3 (ok or an errno name; a driver for probe/unbind) if given.
+tsm_count() {
+    awk -F'\t' -v op="$1" -v dev="$2" -v f3="${3-}" \
+        '$1 == op && $2 == dev && (f3 == "" || $3 == f3)' "$KSTATE/tsm-audit.log" 2>/dev/null | wc -l
+}
+
+assert_tsm_count() { # assert_tsm_count N OP DEV [FIELD3]
+    local n
+    n=$(tsm_count "$2" "$3" "${4-}")
+    [ "$n" -eq "$1" ] || fail "expected $1 '$2${4:+ $4}' for $3 in the TSM audit, found $n:
+$(tsm_audit)"
+}
+
+# No invariant broken at the TSM: no driver bound while locked but not RUN, no lock or accept written
+# with a driver bound, no second accept under one lock.
+assert_tsm_clean() {
+    ! grep -q '^VIOLATION' "$KSTATE/tsm-audit.log" 2>/dev/null || fail "TSM violations:
+$(tsm_audit)"
+}
+
+# The TDISPD_STATE= values of DEV's state transitions (records with TDISPD_OLD_STATE=), in order.
+states_of() {
+    grep -F "TDISPD_DEVICE=$1 " "$TDISPD_LOG" 2>/dev/null | grep -F 'TDISPD_OLD_STATE=' |
+        sed -n 's/.*TDISPD_STATE=\([a-z-]*\).*/\1/p'
+}
+
+has_state() {        # has_state DEV STATE — a transition of DEV into STATE was recorded
+    states_of "$1" | grep -qx -e "$2"
+}
+
+last_state() {
+    states_of "$1" | tail -n1
+}
+
+in_state() {         # in_state DEV STATE — DEV's latest transition was into STATE
+    [ "$(last_state "$1")" = "$2" ]
+}
+
+wait_state() {       # wait_state DEV STATE — until DEV's latest transition is into STATE
+    wait_for in_state "$1" "$2" ||
+        fail "$1 did not settle in $2; its states were: $(states_of "$1" | tr '\n' ' ')"
+}
+
+# assert_states DEV STATE… — DEV went through these states in this order (others may come between).
+assert_states() {
+    local dev=$1 seq rest want
+    shift
+    seq=$(states_of "$dev" | tr '\n' ' ')
+    rest=" $seq"
+    for want in "$@"; do
+        case "$rest" in
+        *" $want "*) rest=" ${rest#*" $want "}" ;;
+        *) fail "$dev: expected the states '$*' in this order; its states were: $seq" ;;
+        esac
+    done
+}
+
+# verifier NAME MODE [ARG…] — writes the exec: verifier $BATS_TEST_TMPDIR/NAME, a script that runs
+# harness/verifier.py in MODE, and prints its path.
+verifier() {
+    local path=$BATS_TEST_TMPDIR/$1
+    shift
+    {
+        echo '#!/bin/sh'
+        printf 'exec %q %q --log %q --evidence %q' "$PYTHON" "$UMOCKDEV_TESTS/harness/verifier.py" \
+            "$KSTATE/verifier.log" "$KSTATE/evidence"
+        printf ' %q' "$@"
+        echo
+    } >"$path"
+    chmod +x "$path"
+    echo "$path"
+}
+
+verifier_runs() {    # runs of verifier.py that answered
+    local n
+    n=$(grep -c '"answer"' "$KSTATE/verifier.log" 2>/dev/null) || true
+    echo "${n:-0}"
+}
+
+verifier_started() { # runs of verifier.py that started
+    local n
+    n=$(grep -c '"start"' "$KSTATE/verifier.log" 2>/dev/null) || true
+    echo "${n:-0}"
+}
+
+# tdispd's bundles kept the contract: digests as documented, evidence read after this lock.
+assert_verifier_clean() {
+    ! grep -q '"problems": \["' "$KSTATE/verifier.log" 2>/dev/null || fail "the verifier found problems:
+$(grep '"problems": \["' "$KSTATE/verifier.log")"
+}
+
+verifier_pids() {
+    sed -n 's/^{"start": \([0-9]*\).*/\1/p' "$KSTATE/verifier.log" 2>/dev/null || true
+}
+
+verifier_alive() {   # a run of verifier.py is still going
+    local pid
+    for pid in $(verifier_pids); do
+        grep -qs verifier.py "/proc/$pid/cmdline" && return 0
+    done
+    return 1
+}
+
+verifier_gone() {    # no run of verifier.py is still going (killed or finished)
+    ! verifier_alive
+}
+
+# Verifier runs that outlived tdispd (kill -9) or the test; only ours, by pid.
+verifier_kill_leftovers() {
+    local pid
+    [ -n "${KSTATE:-}" ] || return 0
+    for pid in $(verifier_pids); do
+        if grep -qs verifier.py "/proc/$pid/cmdline"; then kill -KILL "$pid" 2>/dev/null || true; fi
+    done
+    return 0
+}
+
+# evidence_digest DEV object TYPE | certificates | evidence — SHA-384 digests exactly as
+# tdispd-verifier(7) defines them, computed with hashlib from the fake kernel's evidence files now.
+evidence_digest() {
+    "$PYTHON" - "$KSTATE/evidence/$1" "$2" "${3-}" <<'PY'
+import hashlib, os, sys
+d, kind, t = sys.argv[1:4]
+types = ["cert%d" % i for i in range(8)] + ["vca", "measurements", "report"]
+def data(n):
+    p = os.path.join(d, n)
+    return open(p, "rb").read() if os.path.exists(p) else None
+if kind == "object":
+    print("sha384:" + hashlib.sha384(data(t)).hexdigest())
+else:
+    tag, names = (b"tdispd-certificates-v1", types[:8]) if kind == "certificates" else (b"tdispd-evidence-v1", types)
+    h = hashlib.sha384(tag + b"\0")
+    for n in names:
+        b = data(n)
+        if b is not None:
+            h.update(n.encode() + b"\0" + len(b).to_bytes(8, "big") + b)
+    print("sha384:" + h.hexdigest())
+PY
+}
+
+# tdisp_conf [KEY=VALUE…] — tdispd.conf for the TDISP suites: enforce, deny by default, plus KEYs.
+tdisp_conf() {
+    { printf '[Manager]\nMode=enforce\nDefaultAction=deny\n'; printf '%s\n' "$@"; } >"$CONF"
+}
+
+# testdev_policy [KEY=VALUE…] — the rule for the pci-testdev TDIs (1b36:0005, TDISP=yes):
+# Action=accept plus the given [Policy] keys.
+testdev_policy() {
+    { printf '[Match]\nVendor=1b36\nDevice=0005\nTDISP=yes\n[Policy]\nAction=accept\n'; printf '%s\n' "$@"; } \
+        >"$POLICY/50-testdev.policy"
+}
+
+# audit_line REGEX — number of the first line of the TSM audit matching REGEX (nothing if none).
+audit_line() {
+    grep -n -m1 -E -e "$1" "$KSTATE/tsm-audit.log" 2>/dev/null | cut -d: -f1
 }

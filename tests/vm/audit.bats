@@ -27,23 +27,23 @@ setup_file() {
 }
 
 @test "audit: e1000e is bound as without tdispd" {
-    assert_marker initrd.pci.$E1000E.driver e1000e
+    assert_marker "initrd.pci.$E1000E.driver" e1000e
 }
 
 @test "audit: the binding tdispd would refuse is logged as an audit record" {
-    assert_record initrd ACTION_AUDIT TDISPD_DEVICE=$E1000E
+    assert_record initrd ACTION_AUDIT "TDISPD_DEVICE=$E1000E"
 }
 
 @test "audit: every device gets its decision logged" {
-    assert_record initrd DEVICE_DECISION TDISPD_DEVICE=$E1000E TDISPD_ACTION=deny
-    assert_record initrd DEVICE_DECISION TDISPD_DEVICE=$NVME TDISPD_ACTION=shared
-    assert_record initrd DEVICE_DECISION TDISPD_DEVICE=$VIRTIO_NET
-    assert_record initrd DEVICE_DECISION TDISPD_DEVICE=$TESTDEV TDISPD_ACTION=deny
+    assert_record initrd DEVICE_DECISION "TDISPD_DEVICE=$E1000E" TDISPD_ACTION=deny
+    assert_record initrd DEVICE_DECISION "TDISPD_DEVICE=$NVME" TDISPD_ACTION=shared
+    assert_record initrd DEVICE_DECISION "TDISPD_DEVICE=$VIRTIO_NET"
+    assert_record initrd DEVICE_DECISION "TDISPD_DEVICE=$TESTDEV" TDISPD_ACTION=deny
 }
 
 @test "audit: tdispd changed no binding (no driver_override written)" {
     local dev
-    for dev in $VIRTIO_NET $E1000E $NVME $TESTDEV; do
-        assert_marker initrd.pci.$dev.driver_override "(null)"
+    for dev in "$VIRTIO_NET" "$E1000E" "$NVME" "$TESTDEV"; do
+        assert_marker "initrd.pci.$dev.driver_override" "(null)"
     done
 }

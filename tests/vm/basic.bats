@@ -34,21 +34,21 @@ setup_file() {
 }
 
 @test "basic: virtio-net (trusted) is bound to virtio-pci and virtio_net" {
-    assert_marker initrd.pci.$VIRTIO_NET.driver virtio-pci
-    run vm_virtio_driver_of initrd $VIRTIO_NET
+    assert_marker "initrd.pci.$VIRTIO_NET.driver" virtio-pci
+    run vm_virtio_driver_of initrd "$VIRTIO_NET"
     assert_output virtio_net
 }
 
 @test "basic: nvme (allowed by the test policy) is bound to nvme" {
-    assert_marker initrd.pci.$NVME.driver nvme
-    assert_record initrd DEVICE_DECISION TDISPD_DEVICE=$NVME TDISPD_ACTION=shared
-    run vm_records initrd DEVICE_DECISION TDISPD_DEVICE=$NVME
+    assert_marker "initrd.pci.$NVME.driver" nvme
+    assert_record initrd DEVICE_DECISION "TDISPD_DEVICE=$NVME" TDISPD_ACTION=shared
+    run vm_records initrd DEVICE_DECISION "TDISPD_DEVICE=$NVME"
     assert_output --partial 50-vm-test-nvme.policy
 }
 
 @test "basic: e1000e (not allowed) has no driver" {
-    assert_marker initrd.pci.$E1000E.driver -
-    assert_record initrd DEVICE_DECISION TDISPD_DEVICE=$E1000E TDISPD_ACTION=deny
+    assert_marker "initrd.pci.$E1000E.driver" -
+    assert_record initrd DEVICE_DECISION "TDISPD_DEVICE=$E1000E" TDISPD_ACTION=deny
 }
 
 @test "basic: no PCI device is bound beyond what policy allows" {
@@ -64,6 +64,6 @@ setup_file() {
 }
 
 @test "basic: the boot has no ordering cycle and no failed unit" {
-    ! grep -a -i 'ordering cycle' "$VM_RUN/test.clean"
-    ! grep -a 'Failed to start' "$VM_RUN/test.clean"
+    run ! grep -a -i 'ordering cycle' "$VM_RUN/test.clean"
+    run ! grep -a 'Failed to start' "$VM_RUN/test.clean"
 }

@@ -15,7 +15,7 @@
 # Prints the image's path.
 set -euo pipefail
 
-# shellcheck source=tests/vm/vm-common.sh
+# shellcheck source=SCRIPTDIR/vm-common.sh
 . "$(dirname "$0")/vm-common.sh"
 
 vm_require dracut depmod meson cpio zstd flock

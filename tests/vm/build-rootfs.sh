@@ -7,7 +7,7 @@
 # and the test agent. Cached under a key over every input; prints the image's path.
 set -euo pipefail
 
-# shellcheck source=tests/vm/vm-common.sh
+# shellcheck source=SCRIPTDIR/vm-common.sh
 . "$(dirname "$0")/vm-common.sh"
 
 vm_require mkosi debootstrap systemd-nspawn sfdisk mkfs.ext4 meson flock

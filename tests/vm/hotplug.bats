@@ -19,8 +19,8 @@ setup_file() {
     refute_output no
     run vm_marker initrd.hotplug.virtio.appeared
     refute_output no
-    assert_marker initrd.pci.$HOTPLUG_E1000E.id 0x8086:0x10d3
-    assert_marker initrd.pci.$HOTPLUG_VIRTIO_NET.id 0x1af4:0x1041
+    assert_marker "initrd.pci.$HOTPLUG_E1000E.id" 0x8086:0x10d3
+    assert_marker "initrd.pci.$HOTPLUG_VIRTIO_NET.id" 0x1af4:0x1041
 }
 
 @test "hotplug: the kernel bound the e1000e by itself (6.1 behaviour the test relies on)" {
@@ -29,23 +29,23 @@ setup_file() {
 }
 
 @test "hotplug: tdispd unbound the e1000e" {
-    assert_marker initrd.pci.$HOTPLUG_E1000E.driver -
+    assert_marker "initrd.pci.$HOTPLUG_E1000E.driver" -
     run vm_marker initrd.hotplug.e1000e.uevents
     assert_output --regexp 'bind .*unbind'
 }
 
 @test "hotplug: tdispd reported the binding it undid" {
-    assert_record initrd BINDING_REFUSED TDISPD_DEVICE=$HOTPLUG_E1000E TDISPD_DRIVER=e1000e
+    assert_record initrd BINDING_REFUSED "TDISPD_DEVICE=$HOTPLUG_E1000E" TDISPD_DRIVER=e1000e
 }
 
 @test "hotplug: the hot-added virtio-net is bound to virtio-pci and virtio_net" {
-    assert_marker initrd.pci.$HOTPLUG_VIRTIO_NET.driver virtio-pci
-    run vm_virtio_driver_of initrd $HOTPLUG_VIRTIO_NET
+    assert_marker "initrd.pci.$HOTPLUG_VIRTIO_NET.driver" virtio-pci
+    run vm_virtio_driver_of initrd "$HOTPLUG_VIRTIO_NET"
     assert_output virtio_net
 }
 
 @test "hotplug: the cold-plugged devices kept their state, autoprobe stayed 0" {
-    assert_policy_end_state initrd $HOTPLUG_VIRTIO_NET=virtio-pci
+    assert_policy_end_state initrd "$HOTPLUG_VIRTIO_NET=virtio-pci"
     assert_all_autoprobe initrd 0
     assert_marker initrd.tdispd.ActiveState active
     assert_marker initrd.tdispd.NRestarts 0

@@ -33,8 +33,8 @@ setup_file() {
 @test "kill -9: the restarted tdispd unbound e1000e and reported it" {
     local pid
     pid=$(vm_marker initrd.kill9.pid_after)
-    assert_marker initrd.pci.$E1000E.driver -
-    assert_record initrd BINDING_REFUSED TDISPD_DEVICE=$E1000E _PID="$pid"
+    assert_marker "initrd.pci.$E1000E.driver" -
+    assert_record initrd BINDING_REFUSED "TDISPD_DEVICE=$E1000E" _PID="$pid"
 }
 
 @test "kill -9: the end state is the one before the kill" {

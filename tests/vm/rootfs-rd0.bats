@@ -17,17 +17,17 @@ setup_file() {
 @test "rd.tdispd=0: tdispd was skipped by its condition in the initramfs" {
     assert_marker initrd.tdispd.ConditionResult no
     assert_marker initrd.tdispd.ActiveState inactive
-    assert_marker initrd.pci.$E1000E.driver e1000e
+    assert_marker "initrd.pci.$E1000E.driver" e1000e
     assert_all_autoprobe initrd 1
 }
 
 @test "rd.tdispd=0: the booted system's tdispd ran and enforces the policy" {
     assert_marker system.tdispd.ConditionResult yes
     assert_marker system.tdispd.ActiveState active
-    assert_policy_end_state system $ROOT_DISK=virtio-pci
+    assert_policy_end_state system "$ROOT_DISK=virtio-pci"
     assert_all_autoprobe system 0
 }
 
 @test "rd.tdispd=0: the booted system's tdispd unbound what the kernel had bound" {
-    assert_record system BINDING_REFUSED TDISPD_DEVICE=$E1000E TDISPD_DRIVER=e1000e
+    assert_record system BINDING_REFUSED "TDISPD_DEVICE=$E1000E" TDISPD_DRIVER=e1000e
 }

@@ -45,9 +45,9 @@ setup_file() {
 }
 
 @test "rootfs: both phases end in the policy's state (root disk on virtio_blk)" {
-    assert_policy_end_state initrd $ROOT_DISK=virtio-pci
-    assert_policy_end_state system $ROOT_DISK=virtio-pci
-    run vm_virtio_driver_of system $ROOT_DISK
+    assert_policy_end_state initrd "$ROOT_DISK=virtio-pci"
+    assert_policy_end_state system "$ROOT_DISK=virtio-pci"
+    run vm_virtio_driver_of system "$ROOT_DISK"
     assert_output virtio_blk
 }
 

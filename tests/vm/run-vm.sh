@@ -25,7 +25,7 @@
 # Exit status: 0 when the guest printed its end marker and powered off, 1 otherwise.
 set -euo pipefail
 
-# shellcheck source=tests/vm/vm-common.sh
+# shellcheck source=SCRIPTDIR/vm-common.sh
 . "$(dirname "$0")/vm-common.sh"
 
 rootfs=
@@ -62,6 +62,7 @@ fi
 append+="${*:+ $*}"
 echo "$append" > "$out/cmdline"
 
+# shellcheck disable=SC2054 # QEMU options contain commas
 qemu=(qemu-system-x86_64 -accel tcg -machine q35 -m 1024 -smp 1 -cpu max
     -nodefaults -display none -no-reboot
     -kernel "$VM_KERNEL" -initrd "$initrd" -append "$append"
@@ -75,6 +76,7 @@ qemu=(qemu-system-x86_64 -accel tcg -machine q35 -m 1024 -smp 1 -cpu max
     -device pci-testdev,addr=0x7
     -netdev user,id=nh1,restrict=on -netdev user,id=nh2,restrict=on)
 if [[ -n $disk ]]; then
+    # shellcheck disable=SC2054
     qemu+=(-drive "if=none,id=root,file=$disk,format=raw,snapshot=on"
         -device virtio-blk-pci,drive=root,addr=0x8)
 fi

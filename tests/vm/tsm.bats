@@ -17,7 +17,7 @@ setup_file() {
 @test "tsm: tsm_emu registered tsm0 and gave the test device a tsm/ group" {
     run vm_marker initrd.tsm.class
     assert_output --partial tsm0
-    run vm_marker initrd.pci.$TESTDEV.tsm
+    run vm_marker "initrd.pci.$TESTDEV.tsm"
     assert_output --partial lock
     assert_output --partial accept
 }
@@ -33,6 +33,6 @@ setup_file() {
 
 @test "tsm: tdispd, started again, is active and leaves the test device without a driver" {
     assert_marker initrd.tdispd.ActiveState active
-    assert_marker initrd.pci.$TESTDEV.driver -
+    assert_marker "initrd.pci.$TESTDEV.driver" -
     assert_policy_end_state initrd
 }

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # vm-common.sh — shared by the VM suite's host scripts: pinned versions, paths, tool checks, locks.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the variables are used by the scripts that source this
 #
 # Environment (meson test sets the first two):
 #   TDISPD_BUILD_ROOT   meson build directory (tdispd built there)

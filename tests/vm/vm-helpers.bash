@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # vm-helpers.bash — bats helpers of the VM suite: boot a scenario once per file, then assert on the
 # markers and the journal the guest printed (see guest/agent.sh for the format).
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the device names are used by the .bats files
 
+bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 
-# shellcheck source=tests/vm/vm-common.sh
+# shellcheck source=SCRIPTDIR/vm-common.sh
 . "$BATS_TEST_DIRNAME/vm-common.sh"
 
 # The fixed device set (run-vm.sh).
@@ -35,8 +36,8 @@ vm_boot() {
     "$VM_DIR/run-vm.sh" "${opts[@]}" "$scenario" "$VM_RUN" "$@" > "$VM_RUN.log" 2>&1 || rc=$?
     echo "$rc" > "$VM_RUN.rc"
     # Timings, as TAP comments in the suite's log.
-    echo "# $scenario: VM wall time $(cat "$VM_RUN/time" 2> /dev/null || echo ?) s," \
-        "guest uptime at report $(vm_marker_or initrd.uptime "$(vm_marker_or system.uptime ?)") s" >&3
+    echo "# $scenario: VM wall time $(cat "$VM_RUN/time" 2> /dev/null || echo "?") s," \
+        "guest uptime at report $(vm_marker_or initrd.uptime "$(vm_marker_or system.uptime "?")") s" >&3
 }
 
 # The first test of every file: the guest booted, ran the agent and powered off.

@@ -41,8 +41,15 @@ class Driver:
         self.modlink = modlink
 
 
+class Tsm:
+    def __init__(self, name, mode, ready):
+        self.name = name            # "tsm0": /sys/class/tsm/tsm0
+        self.mode = mode            # pci_mode: "devsec" (guest), "link" (host) or "none"
+        self.ready = ready          # False: tsm/ groups appear only at `kctl tsm-ready`
+
+
 class Device:
-    def __init__(self, bus, devpath, key, ids, driver, hotplug):
+    def __init__(self, bus, devpath, key, ids, driver, hotplug, tdisp=False):
         self.bus = bus
         self.devpath = devpath      # "/devices/pci0000:00/0000:00:03.0"
         self.name = os.path.basename(devpath)
@@ -50,6 +57,7 @@ class Device:
         self.ids = ids              # dict: vendor, device, subvendor, subdevice, class (ints)
         self.driver = driver        # driver name bound at start, or None
         self.hotplug = hotplug      # absent until plugged
+        self.tdisp = tdisp          # advertises the TEE bit: gets a tsm/ group once a devsec TSM is ready
 
     def modalias(self):
         i = self.ids
@@ -106,6 +114,7 @@ class Testbed:
         self.module_states = {}     # module name -> "live" | "builtin" | "unloaded"
         self.drivers = []           # Driver, in file order (the order the fake kernel tries them)
         self.devices = []           # Device, parents before children
+        self.tsms = []              # Tsm class devices (/sys/class/tsm/…)
 
 
 def _words(path):
@@ -182,10 +191,20 @@ def load_testbed(path, modules):
             if args[2] not in tb.module_states:
                 raise FixtureError("%s:%d: module %s has no 'module' line" % (path, n, args[2]))
             tb.drivers.append(Driver(args[0], args[1], modules[args[2]], "modlink" in flags))
+        elif kind == "tsm" and len(args) >= 1:
+            flags, opts = _options(path, n, args[1:])
+            if flags - {"notready"} or set(opts) - {"mode"}:
+                raise FixtureError("%s:%d: tsm takes only 'mode=' and 'notready'" % (path, n))
+            mode = opts.get("mode", ["devsec"])[-1]
+            if mode not in ("devsec", "link", "none"):
+                raise FixtureError("%s:%d: tsm mode must be devsec, link or none" % (path, n))
+            if not args[0].startswith("tsm") or any(t.name == args[0] for t in tb.tsms):
+                raise FixtureError("%s:%d: tsm name must be tsmN and unique" % (path, n))
+            tb.tsms.append(Tsm(args[0], mode, "notready" not in flags))
         elif kind == "device" and len(args) >= 2:
             bus, devpath = args[0], args[1]
             flags, opts = _options(path, n, args[2:])
-            unknown = (flags - {"hotplug"}) | (set(opts) - {"id", "subsys", "class", "driver", "key"})
+            unknown = (flags - {"hotplug", "tdisp"}) | (set(opts) - {"id", "subsys", "class", "driver", "key"})
             if unknown:
                 raise FixtureError("%s:%d: unknown word(s) %s" % (path, n, ", ".join(sorted(unknown))))
             if bus not in tb.buses:
@@ -210,7 +229,9 @@ def load_testbed(path, modules):
             key = one.get("key", os.path.basename(devpath))
             if any(d.key == key for d in tb.devices):
                 raise FixtureError("%s:%d: duplicate device key %s" % (path, n, key))
-            tb.devices.append(Device(bus, devpath, key, ids, driver, "hotplug" in flags))
+            if "tdisp" in flags and bus != "pci":
+                raise FixtureError("%s:%d: only PCI devices can be TDISP devices" % (path, n))
+            tb.devices.append(Device(bus, devpath, key, ids, driver, "hotplug" in flags, "tdisp" in flags))
         else:
             raise FixtureError("%s:%d: cannot parse '%s'" % (path, n, " ".join(words)))
     return tb

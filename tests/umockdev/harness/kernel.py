@@ -18,6 +18,8 @@ handle_write() synchronously through sysfs-shim.c, and get the kernel's answer a
   /sys/module/module/parameters/modules_autoprobe
                                      (proposed ABI, only with `kctl feature modules-autoprobe`) a
                                      bool; when off, drivers of modules loaded later never autobind
+  /sys/devices/…/tsm/{lock,unlock,accept}
+                                     the guest TSM ABI v2 on devices marked `tdisp` (tsm.py)
 
 Module loading (finit_module/init_module, intercepted by the shim) is refused with EPERM unless a
 test allows it (`kctl modload allow`); then the module goes live, its drivers register, and each
@@ -35,6 +37,7 @@ import os
 import shutil
 import time
 
+from tsm import TsmModel
 from uevent import UeventSender
 
 
@@ -57,6 +60,7 @@ class DeviceState:
         self.driver = None          # name of the bound driver
         self.override = None        # driver_override, None when unset
         self.probe_error = 0        # injected probe failure (errno), 0 for none
+        self.tdisp = None           # tsm.Tdisp for a present `tdisp` device
 
     @property
     def name(self):
@@ -86,6 +90,7 @@ class Kernel:
         # Every path the fake kernel created, with its last known (mtime, size) for regular files:
         # anything else that changes in the tree was written behind the shim's back.
         self.known = {}
+        self.tsm = TsmModel(self, state_dir)
 
     # ---- logging -----------------------------------------------------------------------------
 
@@ -244,9 +249,11 @@ class Kernel:
         for b, bus in self.tb.buses.items():
             if not bus.late:
                 self._write_bus(b)
+        self.tsm.build()
         for dev in self.devices:
             if not dev.fx.hotplug:
                 self._add_device_files(dev)
+                self.tsm.device_added(dev)
                 dev.present = True
         for dev in self.devices:
             if dev.present and dev.fx.driver:
@@ -379,6 +386,7 @@ class Kernel:
                      dev.name, drv.name, parent.name)
         self._attach(dev, drv)
         self.log("bound %s to %s [%s]", dev.name, drv.name, why)
+        self.tsm.bound(dev, drv.name, why)
         self.send_uevent(dev, "bind")
         return 0
 
@@ -386,6 +394,7 @@ class Kernel:
         drv = dev.driver
         self._detach(dev)
         self.log("unbound %s from %s [%s]", dev.name, drv, why)
+        self.tsm.unbound(dev, drv, why)
         self.send_uevent(dev, "unbind")
 
     def autoprobe_device(self, dev, why):
@@ -410,6 +419,7 @@ class Kernel:
         dev.override = None
         dev.probe_error = 0
         self._add_device_files(dev)
+        self.tsm.device_added(dev)
         dev.present = True
         self.log("plugged %s (%s)", dev.name, dev.fx.key)
         self.send_uevent(dev, "add")
@@ -428,6 +438,7 @@ class Kernel:
             if d.driver:
                 self.release(d, why)
             self.send_uevent(d, "remove")
+            self.tsm.device_removed(d)
             self._remove(self.devdir(d))
             self._remove("/sys/bus/%s/devices/%s" % (d.bus, d.name))
             d.present = False
@@ -515,6 +526,10 @@ class Kernel:
                 return self.write_bind(drv, value)
             if drv and parts[5] == "unbind":
                 return self.write_unbind(drv, value)
+        if parts[:2] == ["sys", "devices"] and len(parts) > 3 and parts[-2] == "tsm":
+            dev = self.device_at("/" + "/".join(parts[1:-2]))
+            if self.tsm.handles(dev, parts[-1]):
+                return self.tsm.write(dev, parts[-1], value)
         if parts[:2] == ["sys", "devices"]:
             dev = self.device_at("/" + "/".join(parts[1:-1]))
             attr = parts[-1]
@@ -661,6 +676,8 @@ class Kernel:
                 return 0, "probe of %s fails with %s" % (dev.name, _errname(dev.probe_error))
             if verb == "set-override" and len(args) == 2:
                 return self.write_override(dev, args[1]), "set"
+        if verb.startswith("tsm-"):
+            return self.tsm.control(verb, args)
         if verb == "untracked" and not args:
             changes = self.untracked_changes()
             return (errno.EEXIST if changes else 0), "\n".join(changes)
@@ -668,8 +685,9 @@ class Kernel:
             lines = []
             for d in self.devices:
                 if d.present:
-                    lines.append("%s %s driver=%s override=%s"
-                                 % (d.bus, d.name, d.driver or "-", d.override or "-"))
+                    lines.append("%s %s driver=%s override=%s%s"
+                                 % (d.bus, d.name, d.driver or "-", d.override or "-",
+                                    " tdisp=" + d.tdisp.state if d.tdisp else ""))
             for b, on in self.autoprobe.items():
                 if self.bus_present[b]:
                     lines.append("bus %s autoprobe=%d" % (b, on))

@@ -55,20 +55,20 @@ unit_prop() {
 # "driver" of a sysfs device, or "-" when nothing is bound.
 driver_of() {
     local link
-    link=$(readlink "$1/driver" 2> /dev/null) || { echo -; return; }
-    echo "${link##*/}"
+    if [[ -L $1/driver ]]; then
+        link=$(readlink "$1/driver")
+        echo "${link##*/}"
+    else
+        echo -
+    fi
 }
 
-# One line per device and bus: the binding state that the scenarios wait on and report.
+# The binding state that the scenarios wait on, cheaply (a few processes: this runs every second
+# under TCG, where each fork costs).
 snapshot_bindings() {
-    local d
-    for d in /sys/bus/pci/devices/* /sys/bus/virtio/devices/*; do
-        [[ -e $d ]] || continue
-        printf '%s=%s ' "${d##*/}" "$(driver_of "$d")"
-    done
-    for d in /sys/bus/*/drivers_autoprobe; do
-        printf '%s=%s ' "$d" "$(< "$d")"
-    done
+    find /sys/bus/pci/devices/ /sys/bus/virtio/devices/ -maxdepth 2 -name driver -printf '%h=%l\n' 2> /dev/null
+    ls /sys/bus/pci/devices/ /sys/bus/virtio/devices/ 2> /dev/null
+    cat /sys/bus/*/drivers_autoprobe
 }
 
 # Waits until tdispd has left its start-up, then until no binding changed for 3 s (max $1 s).
@@ -105,43 +105,55 @@ wait_for_path() {
     done
 }
 
+# "systemctl show" once per unit: properties as markers under PREFIX.
+report_props() {
+    local prefix="$1" unit="$2" props="$3" line
+    while IFS= read -r line; do
+        [[ $line == *=* ]] && marker "$prefix.${line%%=*}" "${line#*=}"
+    done < <(systemctl show -p "$props" "$unit" 2> /dev/null)
+}
+
 report_unit() {
-    local key unit
-    for key in ActiveState SubState Result ExecMainStatus ExecMainCode NRestarts MainPID StatusText \
-        ConditionResult InactiveExitTimestampMonotonic ActiveEnterTimestampMonotonic; do
-        marker "tdispd.$key" "$(unit_prop tdispd.service "$key")"
-    done
+    local unit
+    report_props tdispd tdispd.service ActiveState,SubState,Result,ExecMainStatus,ExecMainCode,NRestarts,MainPID,StatusText,ConditionResult,InactiveExitTimestampMonotonic,ActiveEnterTimestampMonotonic
     # When the units tdispd is ordered against ran (microseconds since boot).
     for unit in systemd-udevd systemd-udev-trigger systemd-modules-load; do
-        for key in InactiveExitTimestampMonotonic ActiveEnterTimestampMonotonic; do
-            marker "unit.$unit.$key" "$(unit_prop "$unit.service" "$key")"
-        done
+        report_props "unit.$unit" "$unit.service" InactiveExitTimestampMonotonic,ActiveEnterTimestampMonotonic
     done
 }
 
 report_state() {
-    local d f
+    local d f v vendor device
     report_unit
     for f in /sys/bus/*/drivers_autoprobe; do
+        read -r v < "$f"
         f=${f%/drivers_autoprobe}
-        marker "autoprobe.${f##*/}" "$(< "$f/drivers_autoprobe")"
+        marker "autoprobe.${f##*/}" "$v"
     done
     if [[ -e /sys/module/module/parameters/modules_autoprobe ]]; then
         marker modules_autoprobe "$(< /sys/module/module/parameters/modules_autoprobe)"
     fi
     for d in /sys/bus/pci/devices/*; do
         f=${d##*/}
-        marker "pci.$f.id" "$(< "$d/vendor"):$(< "$d/device")"
-        marker "pci.$f.class" "$(< "$d/class")"
+        read -r vendor < "$d/vendor"
+        read -r device < "$d/device"
+        read -r v < "$d/class"
+        marker "pci.$f.id" "$vendor:$device"
+        marker "pci.$f.class" "$v"
         marker "pci.$f.driver" "$(driver_of "$d")"
-        marker "pci.$f.driver_override" "$(< "$d/driver_override")"
-        [[ -e $d/tsm ]] && marker "pci.$f.tsm" "$(ls "$d/tsm" | tr '\n' ' ')"
+        read -r v < "$d/driver_override"
+        marker "pci.$f.driver_override" "$v"
+        if [[ -e $d/tsm ]]; then
+            marker "pci.$f.tsm" "$(cd "$d/tsm" && echo *)"
+        fi
     done
     for d in /sys/bus/virtio/devices/*; do
         [[ -e $d ]] || continue
         f=${d##*/}
-        marker "virtio.$f.parent" "$(basename "$(readlink -f "$d/..")")"
-        marker "virtio.$f.device" "$(< "$d/device")"
+        v=$(readlink -f "$d/..")
+        marker "virtio.$f.parent" "${v##*/}"
+        read -r v < "$d/device"
+        marker "virtio.$f.device" "$v"
         marker "virtio.$f.driver" "$(driver_of "$d")"
     done
     marker modules "$(cut -d' ' -f1 /proc/modules | sort | tr '\n' ' ')"
@@ -238,7 +250,7 @@ scenario_kill9() {
 # it with tdispd stopped, then start tdispd again and let it take the device over.
 scenario_tsm() {
     local rc
-    marker tsm.class "$(ls /sys/class/tsm 2> /dev/null | tr '\n' ' ')"
+    marker tsm.class "$(cd /sys/class/tsm 2> /dev/null && echo *)"
     systemctl stop tdispd.service
     block_begin tsm-selftest
     TSM_EVIDENCE_DUMP="$TEST_DATA/tsm-evidence-dump" "$TEST_DATA/devsec-selftest.sh" >&3 2>&1
@@ -261,6 +273,7 @@ run() {
         initrd:tsm) scenario_tsm ;;
     esac
     report_state
+    marker reported_at "$(uptime_s)"
     report_journal
     # Scenarios that boot the root filesystem carry on after the initramfs.
     case "$PHASE:$SCENARIO" in

@@ -39,6 +39,7 @@ install() {
     inst_simple "$g/tdispd-test-agent.service" /usr/lib/systemd/system/tdispd-test-agent.service
     $SYSTEMCTL -q --root "$initdir" enable tdispd-test-setup.service tdispd-test-agent.service
 
-    inst_multiple awk basename cat cp cut date find grep head kill ls mkdir modprobe readlink sed \
-        sleep sort stty timeout tr
+    # The agent's tools, and the TSM self-test's (dd, env, mktemp, mount, printf, rm, sha256sum).
+    inst_multiple awk basename cat cp cut date dd env find grep head kill ls mkdir mktemp modprobe \
+        mount printf readlink rm sed sha256sum sleep sort stty timeout tr
 }

@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# boot.sh — one benchmark boot, through the VM suite's own scripts.
+#
+#   boot.sh [--functions N] OUTDIR [KERNEL-ARG...]
+#
+# Builds (or reuses) the VM suite's initramfs with tests/vm/build-initramfs.sh, appends a small
+# uncompressed cpio that replaces the suite's guest agent with bench/vm/bench-agent.sh (the kernel
+# unpacks concatenated archives in order, later files win), and boots it with tests/vm/run-vm.sh as
+# scenario "bench" — the suite's fixed device set, TCG, its timeouts and slot locks. --functions N
+# adds N PCI functions (multifunction slots from 0x09 on, four virtio-rng-pci and four pci-testdev per
+# slot) through a qemu-system-x86_64 wrapper put first in PATH (bench/vm/qemu/), because run-vm.sh
+# has no hook for extra devices. Kernel arguments go to run-vm.sh (e.g. rd.tdispd=0).
+#
+# Environment: TDISPD_BUILD_ROOT (the meson build directory, as for the VM suite).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+src=$(cd "$here/../.." && pwd)
+export TDISPD_SOURCE_ROOT="$src"
+# shellcheck source=tests/vm/vm-common.sh
+. "$src/tests/vm/vm-common.sh"
+
+functions=0
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --functions) functions="$2"; shift 2 ;;
+        *) break ;;
+    esac
+done
+[[ $# -ge 1 ]] || vm_die "usage: boot.sh [--functions N] OUTDIR [KERNEL-ARG...]"
+out="$1"
+shift
+
+vm_require qemu-system-x86_64 cpio
+base=$("$VM_DIR/build-initramfs.sh")
+
+# The overlay: the benchmark agent in place of the suite's.
+work="$VM_WORK/bench"
+mkdir -p "$work"
+key=$(vm_hash "$base" "$here/bench-agent.sh")
+img="$work/initramfs-bench-$key.img"
+build_image() {
+    local stage="$work/overlay"
+    [[ -s $img ]] && return 0
+    rm -rf "$stage"
+    install -D -m 0755 "$here/bench-agent.sh" "$stage/usr/lib/tdispd-test/agent"
+    (cd "$stage" && find . -mindepth 1 | LC_ALL=C sort | cpio --quiet -o -H newc -R 0:0) > "$work/overlay.cpio"
+    # Each archive starts on a 4-byte boundary; the kernel skips the zero padding.
+    cp "$base" "$img.tmp"
+    truncate -s "$(( ($(stat -c %s "$img.tmp") + 3) / 4 * 4 ))" "$img.tmp"
+    cat "$work/overlay.cpio" >> "$img.tmp"
+    mv "$img.tmp" "$img"
+}
+vm_with_lock "$work/build.lock" build_image
+
+extra=()
+for ((f = 0; f < functions; f++)); do
+    slot=$((9 + f / 8))
+    fn=$((f % 8))
+    ((slot <= 0x1e)) || vm_die "--functions $functions: q35 has no free slot for function $f"
+    dev=virtio-rng-pci,disable-legacy=on
+    ((fn >= 4)) && dev=pci-testdev
+    opt="$dev,addr=$(printf '0x%x.%d' "$slot" "$fn")"
+    ((fn == 0)) && opt+=",multifunction=on"
+    extra+=(-device "$opt")
+done
+
+BENCH_QEMU_REAL=$(command -v qemu-system-x86_64)
+export BENCH_QEMU_REAL
+export BENCH_QEMU_EXTRA="${extra[*]}"
+PATH="$here/qemu:$PATH" exec "$VM_DIR/run-vm.sh" --initrd "$img" bench "$out" "$@"
