@@ -135,12 +135,9 @@ int persist_add_device(Registry *reg, DeviceInfo *info, const TsmFacts *tsm, con
 
         assert(info);
 
-        if (saved) {
-                sd = state_file_find_device(saved, info->sysname);
-                /* The same name at another path is another device. */
-                if (sd && !streq(sd->syspath, info->syspath))
-                        sd = NULL;
-        }
+        /* By syspath: names are unique only per bus, and a name at another path is another device. */
+        if (saved)
+                sd = state_file_find_device_by_syspath(saved, info->syspath);
 
         r = registry_add_prepared(reg, info, o, &d);
         if (r < 0)

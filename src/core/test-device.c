@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "kernel-model.h"
+#include "test-support.h"
 #include "strv.h"
 
 typedef struct Fixture {
@@ -17,17 +18,6 @@ typedef struct Fixture {
         KernelModel model;
 } Fixture;
 
-static void add_rule(Fixture *f, const char *name, const char *text) {
-        ConfError e = {};
-        PolicyRule *rule = NULL;
-
-        if (policy_rule_parse_buffer(text, strlen(text), name, &rule, &e) < 0) {
-                _cleanup_free_ char *s = conf_error_format(&e);
-                fprintf(stderr, "bad test rule: %s\n", s);
-                abort();
-        }
-        assert(policy_add_rule(f->policy, rule) >= 0);
-}
 
 static void fixture_init(Fixture *f, Mode mode, const char *trusted, const char *denied) {
         *f = (Fixture) {};
@@ -114,7 +104,7 @@ static void test_builtin_trust(void) {
         /* An explicit deny rule refuses a built-in driver even when built-ins are trusted. */
         Fixture f;
         fixture_init(&f, MODE_ENFORCE, NULL, NULL);
-        add_rule(&f, "10-deny.policy", "[Match]\nVendor=0x8086\n[Policy]\nAction=deny\n");
+        test_add_rule(f.policy, "10-deny.policy", "[Match]\nVendor=0x8086\n[Policy]\nAction=deny\n");
         ModelDevice *port = model_add_device(&f.model, "/sys/devices/pci0000:00/0000:00:1c.0", "pci", 0x8086, 0x2448);
         model_device_add_candidate(port, "pcieport", NULL);
         port->bound = &port->candidates[0];
@@ -127,8 +117,8 @@ static void test_builtin_trust(void) {
 static void test_shared_binding(void) {
         Fixture f;
         fixture_init(&f, MODE_ENFORCE, "virtio_pci virtio_net", NULL);
-        add_rule(&f, "50-virtio.policy", "[Match]\nVendor=0x1af4\n[Policy]\nAction=shared\n");
-        add_rule(&f, "60-virtio-bus.policy", "[Match]\nBus=virtio\n[Policy]\nAction=shared\n");
+        test_add_rule(f.policy, "50-virtio.policy", "[Match]\nVendor=0x1af4\n[Policy]\nAction=shared\n");
+        test_add_rule(f.policy, "60-virtio-bus.policy", "[Match]\nBus=virtio\n[Policy]\nAction=shared\n");
         ModelDevice *pci = model_add_device(&f.model, "/sys/devices/pci0000:00/0000:00:02.0", "pci", 0x1af4, 0x1041);
         model_device_add_candidate(pci, "untrusted_first", "untrusted_first");
         model_device_add_candidate(pci, "virtio-pci", "virtio_pci");
@@ -158,8 +148,8 @@ static void test_shared_binding(void) {
 static void test_untrusted_and_denied(void) {
         Fixture f;
         fixture_init(&f, MODE_ENFORCE, "e1000e", "e1000*");
-        add_rule(&f, "10-nic.policy", "[Match]\nVendor=0x8086\n[Policy]\nAction=shared\nDriver=e1000e\n");
-        add_rule(&f, "20-other.policy", "[Match]\nVendor=0x1234\n[Policy]\nAction=shared\n");
+        test_add_rule(f.policy, "10-nic.policy", "[Match]\nVendor=0x8086\n[Policy]\nAction=shared\nDriver=e1000e\n");
+        test_add_rule(f.policy, "20-other.policy", "[Match]\nVendor=0x1234\n[Policy]\nAction=shared\n");
         ModelDevice *nic = model_add_device(&f.model, "/sys/devices/pci0000:00/0000:00:03.0", "pci", 0x8086, 0x10d3);
         model_device_add_candidate(nic, "e1000e", "e1000e");
         ModelDevice *other = model_add_device(&f.model, "/sys/devices/pci0000:00/0000:00:04.0", "pci", 0x1234, 0x1);
@@ -182,8 +172,8 @@ static void test_untrusted_and_denied(void) {
 static void test_first_match(void) {
         Fixture f;
         fixture_init(&f, MODE_ENFORCE, "e1000e", NULL);
-        add_rule(&f, "10-deny.policy", "[Match]\nPath=0000:00:03.*\n[Policy]\nAction=deny\n");
-        add_rule(&f, "20-allow.policy", "[Match]\nVendor=0x8086\n[Policy]\nAction=shared\n");
+        test_add_rule(f.policy, "10-deny.policy", "[Match]\nPath=0000:00:03.*\n[Policy]\nAction=deny\n");
+        test_add_rule(f.policy, "20-allow.policy", "[Match]\nVendor=0x8086\n[Policy]\nAction=shared\n");
         ModelDevice *a = model_add_device(&f.model, "/sys/devices/pci0000:00/0000:00:03.0", "pci", 0x8086, 0x10d3);
         model_device_add_candidate(a, "e1000e", "e1000e");
         ModelDevice *b = model_add_device(&f.model, "/sys/devices/pci0000:00/0000:00:05.0", "pci", 0x8086, 0x10d3);
@@ -258,9 +248,9 @@ static void test_audit(void) {
 static void test_remove_and_accept(void) {
         Fixture f;
         fixture_init(&f, MODE_ENFORCE, "*", NULL);
-        add_rule(&f, "10-remove.policy", "[Match]\nVendor=0x0bad\n[Policy]\nAction=remove\n");
-        add_rule(&f, "20-accept.policy", "[Match]\nVendor=0x1b36\n[Policy]\nAction=accept\n");
-        add_rule(&f, "30-remove-virtio.policy", "[Match]\nBus=platform\n[Policy]\nAction=remove\n");
+        test_add_rule(f.policy, "10-remove.policy", "[Match]\nVendor=0x0bad\n[Policy]\nAction=remove\n");
+        test_add_rule(f.policy, "20-accept.policy", "[Match]\nVendor=0x1b36\n[Policy]\nAction=accept\n");
+        test_add_rule(f.policy, "30-remove-virtio.policy", "[Match]\nBus=platform\n[Policy]\nAction=remove\n");
         ModelDevice *bad = model_add_device(&f.model, "/sys/devices/pci0000:00/0000:00:06.0", "pci", 0x0bad, 1);
         ModelDevice *tdi = model_add_device(&f.model, "/sys/devices/pci0000:00/0000:00:07.0", "pci", 0x1b36, 5);
         model_device_add_candidate(tdi, "pci-testdev", "pci_testdev");
@@ -300,21 +290,6 @@ static void test_reload(void) {
 
 /* --- randomised --- */
 
-typedef struct Trace {
-        char steps[64][192];
-        unsigned n;
-} Trace;
-
-static void trace_add(Trace *t, const char *format, ...) _printf_(2, 3);
-static void trace_add(Trace *t, const char *format, ...) {
-        va_list ap;
-
-        if (t->n >= ELEMENTSOF(t->steps))
-                return;
-        va_start(ap, format);
-        vsnprintf(t->steps[t->n++], sizeof(t->steps[0]), format, ap);
-        va_end(ap);
-}
 
 #define RANDOM_STEPS 40U
 
@@ -324,10 +299,10 @@ static unsigned random_sequence(unsigned seed, unsigned max_steps, Trace *trace)
         unsigned rnd = seed, failed = 0;
 
         fixture_init(&f, MODE_ENFORCE, "good_* virtio*", "evil");
-        add_rule(&f, "10-deny.policy", "[Match]\nVendor=0x0bad\n[Policy]\nAction=deny\n");
-        add_rule(&f, "20-shared.policy", "[Match]\nVendor=0x1af4\n[Policy]\nAction=shared\n");
-        add_rule(&f, "30-bus.policy", "[Match]\nBus=virtio\n[Policy]\nAction=shared\n");
-        add_rule(&f, "40-pinned.policy", "[Match]\nVendor=0x8086\n[Policy]\nAction=shared\nDriver=good_e1000e\n");
+        test_add_rule(f.policy, "10-deny.policy", "[Match]\nVendor=0x0bad\n[Policy]\nAction=deny\n");
+        test_add_rule(f.policy, "20-shared.policy", "[Match]\nVendor=0x1af4\n[Policy]\nAction=shared\n");
+        test_add_rule(f.policy, "30-bus.policy", "[Match]\nBus=virtio\n[Policy]\nAction=shared\n");
+        test_add_rule(f.policy, "40-pinned.policy", "[Match]\nVendor=0x8086\n[Policy]\nAction=shared\nDriver=good_e1000e\n");
 
         static const unsigned vendors[] = { 0x0bad, 0x1af4, 0x8086, 0x1234 };
         char path[128];
@@ -421,34 +396,7 @@ done:
 }
 
 static void test_random(void) {
-        unsigned base = 1, runs = 2000;
-        const char *e = getenv("TDISPD_TEST_SEED");
-
-        if (e)
-                base = (unsigned) strtoul(e, NULL, 10), runs = 1;
-
-        for (unsigned i = 0; i < runs; i++) {
-                Trace trace = {};
-                unsigned seed = base + i, failed;
-
-                failed = random_sequence(seed, RANDOM_STEPS, &trace);
-                if (!failed)
-                        continue;
-
-                /* Shrink: the shortest prefix of the same sequence that still fails. */
-                for (unsigned steps = 0; steps < failed; steps++) {
-                        Trace shorter = {};
-                        if (random_sequence(seed, steps, &shorter)) {
-                                trace = shorter;
-                                break;
-                        }
-                }
-                fprintf(stderr, "randomised run failed; reproduce with TDISPD_TEST_SEED=%u\n", seed);
-                for (unsigned s = 0; s < trace.n; s++)
-                        fprintf(stderr, "  %2u: %s\n", s, trace.steps[s]);
-                abort();
-        }
-        printf("randomised: %u sequences of %u steps ok\n", runs, RANDOM_STEPS);
+        test_random_runs("device state machine", 2000, RANDOM_STEPS, random_sequence);
 }
 
 int main(void) {

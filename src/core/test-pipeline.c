@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "kernel-model.h"
+#include "test-support.h"
 #include "persist.h"
 #include "strv.h"
 
@@ -39,17 +40,6 @@ static int fixture_save(Fixture *f) {
         return state_file_serialize(s, &f->last_saved, &f->last_saved_size);
 }
 
-static void add_rule(Fixture *f, const char *name, const char *text) {
-        ConfError e = {};
-        PolicyRule *rule = NULL;
-
-        if (policy_rule_parse_buffer(text, strlen(text), name, &rule, &e) < 0) {
-                _cleanup_free_ char *s = conf_error_format(&e);
-                fprintf(stderr, "bad test rule: %s\n", s);
-                abort();
-        }
-        assert(policy_add_rule(f->policy, rule) >= 0);
-}
 
 static void check(Fixture *f) {
         if (!model_check_invariants(&f->model)) {
@@ -69,8 +59,8 @@ static void fixture_init(Fixture *f, const char *tdi_policy) {
         f->config->prepare_timeout_usec = 10 * 1000 * 1000;
         assert(strv_split_whitespace("virtio_pci", &f->config->trusted_drivers) >= 0);
         assert(policy_new(&f->policy) >= 0);
-        add_rule(f, "10-tdi.policy", tdi_policy);
-        add_rule(f, "20-virtio.policy", "[Match]\nVendor=0x1af4\n[Policy]\nAction=shared\n");
+        test_add_rule(f->policy, "10-tdi.policy", tdi_policy);
+        test_add_rule(f->policy, "20-virtio.policy", "[Match]\nVendor=0x1af4\n[Policy]\nAction=shared\n");
 
         f->tdi = model_add_device(&f->model, "/sys/devices/pci0000:00/0000:00:05.0", "pci", 0x1b36, 0x0005);
         f->tdi->tdisp = true;
@@ -561,21 +551,6 @@ static void test_restart_keeps_topology(void) {
 
 /* --- randomised --- */
 
-typedef struct Trace {
-        char steps[80][200];
-        unsigned n;
-} Trace;
-
-static void trace_add(Trace *t, const char *format, ...) _printf_(2, 3);
-static void trace_add(Trace *t, const char *format, ...) {
-        va_list ap;
-
-        if (!t || t->n >= ELEMENTSOF(t->steps))
-                return;
-        va_start(ap, format);
-        vsnprintf(t->steps[t->n++], sizeof(t->steps[0]), format, ap);
-        va_end(ap);
-}
 
 #define RANDOM_STEPS 30U
 
@@ -689,32 +664,7 @@ static unsigned random_sequence(unsigned seed, unsigned max_steps, Trace *trace)
 }
 
 static void test_random(void) {
-        unsigned base = 1, runs = 10000;
-        const char *e = getenv("TDISPD_TEST_SEED");
-
-        if (e)
-                base = (unsigned) strtoul(e, NULL, 10), runs = 1;
-
-        for (unsigned i = 0; i < runs; i++) {
-                Trace trace = {};
-                unsigned seed = base + i, failed;
-
-                failed = random_sequence(seed, RANDOM_STEPS, &trace);
-                if (!failed)
-                        continue;
-                for (unsigned steps = 0; steps < failed; steps++) {
-                        Trace shorter = {};
-                        if (random_sequence(seed, steps, &shorter)) {
-                                trace = shorter;
-                                break;
-                        }
-                }
-                fprintf(stderr, "randomised run failed; reproduce with TDISPD_TEST_SEED=%u\n", seed);
-                for (unsigned s = 0; s < trace.n; s++)
-                        fprintf(stderr, "  %2u: %s\n", s, trace.steps[s]);
-                abort();
-        }
-        printf("randomised: %u sequences of %u steps ok\n", runs, RANDOM_STEPS);
+        test_random_runs("TDISP pipeline", 10000, RANDOM_STEPS, random_sequence);
 }
 
 int main(void) {
