@@ -61,7 +61,10 @@ typedef struct SimDevice {
 
 typedef struct Counters {
         unsigned long records, transitions, binds, unbinds, pins, timers, other_actions;
+        uint64_t parse_ns, sort_ns, add_ns;     /* CPU time of the pass's three phases */
 } Counters;
+
+static uint64_t now_nsec(void);
 
 static const char *kind_initial_driver(Kind k, const char **ret_module) {
         switch (k) {
@@ -342,9 +345,11 @@ typedef struct Machine {
 __attribute__((noinline)) static Registry *bench_coldplug_pass(Machine *m, Counters *c) {
         _cleanup_free_ DeviceInfo **infos = calloc(m->n, sizeof(DeviceInfo *));
         Registry *reg = NULL;
+        uint64_t t0, t1, t2;
         int r;
 
         assert(infos);
+        t0 = now_nsec();
         for (unsigned i = 0; i < m->n; i++) {
                 r = device_info_from_properties(m->devices[i].props, &infos[i], NULL);
                 assert(r >= 0);
@@ -358,7 +363,9 @@ __attribute__((noinline)) static Registry *bench_coldplug_pass(Machine *m, Count
 
         /* The machine is kept in coldplug order (machine_sort()), so index i still names the same
          * device after this sort; the daemon sorts what sd-device enumerates in directory order. */
+        t1 = now_nsec();
         registry_sort_coldplug(infos, m->n);
+        t2 = now_nsec();
 
         r = registry_new(m->config, m->policy, &reg);
         assert(r >= 0);
@@ -378,6 +385,9 @@ __attribute__((noinline)) static Registry *bench_coldplug_pass(Machine *m, Count
                 r = process(reg, &o, c);
                 assert(r >= 0);
         }
+        c->parse_ns += t1 - t0;
+        c->sort_ns += t2 - t1;
+        c->add_ns += now_nsec() - t2;
         return reg;
 }
 
@@ -486,7 +496,7 @@ static void bench_once(unsigned n, unsigned n_rules, RuleMix mix) {
 static void bench_one(unsigned n, unsigned n_rules, RuleMix mix, unsigned reps, bool quick) {
         Machine m = { .n = n, .config = make_config(), .policy = make_policy(n_rules, mix) };
         unsigned inner = MAX(1U, (quick ? 2000U : 20000U) / MAX(n, 1U));
-        double coldplug_ns[64], decide_ns[64];
+        double coldplug_ns[64], decide_ns[64], parse_ns[64], sort_ns[64], add_ns[64];
         double bytes_per_device = 0, rss_per_device = 0;
         unsigned states[_DEVICE_STATE_MAX] = {};
         Counters counters = {};
@@ -530,6 +540,7 @@ static void bench_one(unsigned n, unsigned n_rules, RuleMix mix, unsigned reps, 
 
         for (unsigned rep = 0; rep < reps; rep++) {
                 uint64_t total = 0;
+                Counters phases = {};
 
                 for (unsigned k = 0; k < inner; k++) {
                         Counters c = {};
@@ -541,10 +552,16 @@ static void bench_one(unsigned n, unsigned n_rules, RuleMix mix, unsigned reps, 
                         reg = bench_coldplug_pass(&m, &c);
                         total += now_nsec() - t0;
                         registry_free(reg);
+                        phases.parse_ns += c.parse_ns;
+                        phases.sort_ns += c.sort_ns;
+                        phases.add_ns += c.add_ns;
                         if (rep == 0 && k == 0)
                                 counters = c;
                 }
                 coldplug_ns[rep] = (double) total / ((double) inner * n);
+                parse_ns[rep] = (double) phases.parse_ns / ((double) inner * n);
+                sort_ns[rep] = (double) phases.sort_ns / ((double) inner * n);
+                add_ns[rep] = (double) phases.add_ns / ((double) inner * n);
         }
 
         {
@@ -568,6 +585,13 @@ static void bench_one(unsigned n, unsigned n_rules, RuleMix mix, unsigned reps, 
         print_stats("coldplug_ns_per_device", coldplug_ns, reps);
         printf(",");
         print_stats("decide_ns_per_device", decide_ns, reps);
+        printf(",\"coldplug_phases\":{");
+        print_stats("parse_ns_per_device", parse_ns, reps);
+        printf(",");
+        print_stats("sort_ns_per_device", sort_ns, reps);
+        printf(",");
+        print_stats("add_and_act_ns_per_device", add_ns, reps);
+        printf("}");
         printf(",\"heap_bytes_per_device\":%.1f,\"rss_bytes_per_device\":%.1f,", bytes_per_device, rss_per_device);
         printf("\"actions\":{\"bind\":%lu,\"unbind\":%lu,\"pin_none\":%lu,\"arm_timer\":%lu,\"other\":%lu},",
                counters.binds, counters.unbinds, counters.pins, counters.timers, counters.other_actions);

@@ -339,6 +339,16 @@ def table(res):
             bad = [p for p in PROGRAMS if p in s and not s[p]["end_state_ok"]]
             if bad:
                 lines.append("| %s | END STATE WRONG for | %s | | | | |" % (n, ", ".join(bad)))
+        prof = um.get("profile")
+        if prof and prof.get("functions"):
+            f = prof["functions"]
+            lines.append("")
+            lines.append("tdispd under callgrind, %s PCI functions (%s): instructions per device, inclusive: " % (
+                "{:,}".format(prof["devices"]), prof["note"]) + ", ".join(
+                "%s %s%s" % (fn, "{:,}".format(v["instructions_per_device"]),
+                             " (%d calls)" % v["calls"] if v["calls"] > 1 else "")
+                for fn, v in f.items() if fn != "main") + "; whole run %s." % "{:,}".format(
+                f.get("main", {}).get("instructions_per_device", 0)))
 
     vm = res.get("vm")
     if vm and vm.get("summary"):
@@ -350,8 +360,8 @@ def table(res):
                      "| per device, µs host | peak RSS KiB |")
         lines.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for kind, s in vm["summary"].items():
-            lines.append("| %s (%d boots) | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
-                kind, s["boots"], fs(s["devices"], 0), fs(s["sysinit_ms_tdispd"], 0), fs(s["sysinit_ms_without"], 0),
+            lines.append("| %s (%d pairs) | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |" % (
+                kind, s["boots"] // 2, fs(s["devices"], 0), fs(s["sysinit_ms_tdispd"], 0), fs(s["sysinit_ms_without"], 0),
                 fs(s["sysinit_ratio_per_pair"], 3), fs(s["tdispd_ready_ms"], 0),
                 fs(_pct(s["tdispd_ready_share_of_sysinit"]), 1) + " %",
                 fs(s["tdispd_cpu_ms_tcg"], 0), fs(s["host_equiv_cpu_ms"], 1),
@@ -467,6 +477,8 @@ def main():
     p.add_argument("--smoke", action="store_true", help="tiny run for the bench-smoke suite (no VM)")
     p.add_argument("--no-vm", action="store_true", help="leave out part 3")
     p.add_argument("--only", choices=("core", "umockdev", "vm"), action="append", help="run only these parts")
+    p.add_argument("--profile", action=argparse.BooleanOptionalAction, default=None,
+                   help="profile tdispd under callgrind at 1,000 devices (default: in the full run only)")
     p.add_argument("--out", default=os.path.join(HERE, "results", "latest.json"))
     p.add_argument("--check", action="store_true", help="check the JSON written (exit 1 on problems)")
     p.add_argument("--check-only", metavar="FILE")
@@ -536,6 +548,9 @@ def main():
                 "trials": trials,
                 "summary": summarize_umockdev(trials),
             }
+            if args.profile or (args.profile is None and mode == "full"):
+                log("umockdev: tdispd under callgrind, 1,000 PCI functions (about a minute)")
+                res["umockdev"]["profile"] = umockdev_bench.profile_tdispd(build, 1000, log)
         except Exception as e:
             traceback.print_exc()
             res["umockdev"] = {"error": str(e)}
@@ -544,8 +559,8 @@ def main():
 
     if "vm" in parts:
         import vm_bench
-        pairs = 1 if mode == "quick" else 3
-        functions = 128
+        pairs = 1 if mode == "quick" else 4
+        functions = 120
         log("vm: %d standard pair(s) and one pair with %d more PCI functions (TCG boots, ~1 min each)" %
             (pairs, functions))
         try:

@@ -26,6 +26,7 @@ every program; a trial whose end state differs is reported as invalid, not silen
 """
 
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -349,6 +350,9 @@ class Trial:
                 "BENCH_KVER": KVER,
                 "BENCH_MODPROBE_D": os.path.join(self.modroot, "etc", "modprobe.d"),
                 "PATH": penv.get("PATH", "/usr/bin:/bin") + ":/usr/sbin:/sbin",
+                # An ASan build's preloads in front of non-ASan programs (dash, modprobe), as the suite does.
+                "ASAN_OPTIONS": (penv["ASAN_OPTIONS"] + ":" if penv.get("ASAN_OPTIONS") else "") +
+                                "verify_asan_link_order=0",
             })
             penv.pop("RUNTIME_DIRECTORY", None)
             argv = program_argv(self.env, self.machine, self.modroot, self.program, rundir)
@@ -533,3 +537,64 @@ def brief(r):
         r["ready_ms"], r["cpu_ms"] or -1, r["harness_cpu_ms"] or -1,
         "%.3f" % lat["median"] if lat.get("median") is not None else "-", r.get("vm_hwm_kib"),
         "" if r.get("end_state", {}).get("ok") else ", END STATE WRONG")
+
+
+PROFILED = ("main", "manager_start", "manager_coldplug", "sd_device_enumerator_get_device_first",
+            "device_info_from_sd_device", "persist_add_device", "manager_process", "manager_execute",
+            "binder_bind_device", "manager_observe_driver", "manager_save_state", "state_file_serialize",
+            "state_file_validate", "persist_snapshot", "write_atomic", "manager_handle_uevent",
+            "log_struct_internal", "module_loader_new", "lockdown_all_buses", "config_load")
+
+
+def _callers_tree(path):
+    """{function: (inclusive instructions, calls)} from callgrind_annotate --tree=caller."""
+    out = subprocess.run(["callgrind_annotate", "--auto=no", "--threshold=100", "--tree=caller", "--inclusive=yes", path],
+                         check=True, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True).stdout
+    result = {}
+    calls = 0
+    for line in out.splitlines():
+        if not line.strip():
+            calls = 0
+            continue
+        m = re.match(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+([<*])\s+(\S.*?)(?: \((\d+)x\))?(?: \[.*\])?$", line)
+        if not m:
+            continue
+        if m.group(2) == "<":
+            calls += int(m.group(4) or 0)
+            continue
+        fn = m.group(3).rsplit(":", 1)[-1]
+        ir = int(m.group(1).replace(",", ""))
+        if fn not in result or ir > result[fn][0]:
+            result[fn] = (ir, calls)
+    return result
+
+
+def profile_tdispd(build, n, log, samples=10):
+    """One tdispd trial at n devices under callgrind: where its instructions go, per device and per call.
+    Slow (valgrind): about a minute at 1,000 devices."""
+    if not shutil.which("valgrind"):
+        return {"skipped": "valgrind is not installed"}
+    workdir = tempfile.mkdtemp(prefix="tdb-prof-", dir="/tmp")
+    out = os.path.join(workdir, "callgrind.tdispd")
+    old = os.environ.get("BENCH_WRAP_TDISPD")
+    os.environ["BENCH_WRAP_TDISPD"] = "valgrind --tool=callgrind --callgrind-out-file=" + out
+    try:
+        modules_list, modroot = build_modules(workdir)
+        trial = Trial(Env(build), Machine(n, workdir), modules_list, modroot, "tdispd", workdir, samples, log)
+        r = trial.run()
+        deadline = time.monotonic() + 60
+        while not os.path.exists(out) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        tree = _callers_tree(out)
+        total = tree.get("main", (0, 0))[0]
+        funcs = {fn: {"instructions_per_device": round(tree[fn][0] / n), "calls": tree[fn][1],
+                      "share_of_main": round(tree[fn][0] / total, 4) if total else None}
+                 for fn in PROFILED if fn in tree}
+        return {"devices": n, "latency_samples": samples, "end_state": r.get("end_state"), "functions": funcs,
+                "note": "callgrind Ir, inclusive, whole run (start, coldplug, %d bind/unbind samples, exit)" % samples}
+    finally:
+        if old is None:
+            os.environ.pop("BENCH_WRAP_TDISPD", None)
+        else:
+            os.environ["BENCH_WRAP_TDISPD"] = old
+        shutil.rmtree(workdir, ignore_errors=True)

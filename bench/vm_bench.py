@@ -90,11 +90,19 @@ def boot(build, outdir, functions=0, kernel_args=()):
     if functions:
         argv += ["--functions", str(functions)]
     argv += [outdir] + list(kernel_args)
-    t0 = time.monotonic()
-    with open(outdir + ".log", "w") as log:
-        rc = subprocess.run(argv, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
-    m = parse_markers(os.path.join(outdir, "markers"))
-    return summarize(m, rc, time.monotonic() - t0, outdir)
+    # One retry: the VM suite's scripts are shared with people who edit them, and a boot that failed
+    # to start (not one that booted and reported) says nothing about tdispd.
+    for attempt in range(2):
+        t0 = time.monotonic()
+        with open(outdir + ".log", "w") as log:
+            rc = subprocess.run(argv, env=env, stdout=log, stderr=subprocess.STDOUT).returncode
+        m = parse_markers(os.path.join(outdir, "markers"))
+        if rc == 0 and m:
+            break
+        time.sleep(5)
+    r = summarize(m, rc, time.monotonic() - t0, outdir)
+    r["attempts"] = attempt + 1
+    return r
 
 
 def summarize(m, rc, wall, outdir):

@@ -8,9 +8,9 @@
 # uncompressed cpio that replaces the suite's guest agent with bench/vm/bench-agent.sh (the kernel
 # unpacks concatenated archives in order, later files win), and boots it with tests/vm/run-vm.sh as
 # scenario "bench" — the suite's fixed device set, TCG, its timeouts and slot locks. --functions N
-# adds N PCI functions (multifunction slots from 0x09 on, four virtio-rng-pci and four pci-testdev per
-# slot) through a qemu-system-x86_64 wrapper put first in PATH (bench/vm/qemu/), because run-vm.sh
-# has no hook for extra devices. Kernel arguments go to run-vm.sh (e.g. rd.tdispd=0).
+# adds N PCI functions through run-vm.sh's TDISPD_VM_QEMU_ARGS: multifunction slots from 0x10 on
+# (the suite's devices sit below), four virtio-rng-pci and four pci-testdev per slot, at most 120
+# (0x1f is q35's own). Kernel arguments go to run-vm.sh (e.g. rd.tdispd=0).
 #
 # Environment: TDISPD_BUILD_ROOT (the meson build directory, as for the VM suite).
 set -euo pipefail
@@ -18,7 +18,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 src=$(cd "$here/../.." && pwd)
 export TDISPD_SOURCE_ROOT="$src"
-# shellcheck source=tests/vm/vm-common.sh
+# shellcheck source=SCRIPTDIR/../../tests/vm/vm-common.sh
 . "$src/tests/vm/vm-common.sh"
 
 functions=0
@@ -56,9 +56,9 @@ vm_with_lock "$work/build.lock" build_image
 
 extra=()
 for ((f = 0; f < functions; f++)); do
-    slot=$((9 + f / 8))
+    slot=$((0x10 + f / 8))
     fn=$((f % 8))
-    ((slot <= 0x1e)) || vm_die "--functions $functions: q35 has no free slot for function $f"
+    ((slot <= 0x1e)) || vm_die "--functions $functions: q35 has no free slot for function $f (at most 120)"
     dev=virtio-rng-pci,disable-legacy=on
     ((fn >= 4)) && dev=pci-testdev
     opt="$dev,addr=$(printf '0x%x.%d' "$slot" "$fn")"
@@ -66,7 +66,5 @@ for ((f = 0; f < functions; f++)); do
     extra+=(-device "$opt")
 done
 
-BENCH_QEMU_REAL=$(command -v qemu-system-x86_64)
-export BENCH_QEMU_REAL
-export BENCH_QEMU_EXTRA="${extra[*]}"
-PATH="$here/qemu:$PATH" exec "$VM_DIR/run-vm.sh" --initrd "$img" bench "$out" "$@"
+TDISPD_VM_QEMU_ARGS="${extra[*]}${TDISPD_VM_QEMU_ARGS:+ $TDISPD_VM_QEMU_ARGS}" \
+    exec "$VM_DIR/run-vm.sh" --initrd "$img" bench "$out" "$@"

@@ -209,6 +209,8 @@ DriverVerdict device_check_driver(const Registry *reg, const Device *d, const ch
 
         if (d->topology_intruder)
                 return DRIVER_REFUSED_TOPOLOGY;
+        if (d->awaiting_tsm)
+                return DRIVER_REFUSED_ACTION;
 
         if (effective.action != POLICY_ACTION_ACCEPT)
                 return verdict;
@@ -276,6 +278,18 @@ static int device_refuse_binding(Registry *reg, Device *d, const char *driver, D
                 .verdict = verdict,
                 .dry_run = mode_is_audit(reg),
         });
+}
+
+/* A device that appeared after the topology lock: no driver, and removed if configured so. */
+static int device_enter_intruder(Registry *reg, Device *d, Outcome *o) {
+        int r;
+
+        r = device_set_reason(d, "appeared after the device topology was locked");
+        if (r < 0)
+                return r;
+        if (reg->config->on_topology_violation == TOPOLOGY_VIOLATION_REMOVE)
+                return device_enter_and_request(reg, d, DEVICE_REMOVING, DEVICE_ACTION_REMOVE, NULL, o);
+        return device_enter_and_request(reg, d, DEVICE_DENIED, DEVICE_ACTION_PIN_NONE, NULL, o);
 }
 
 /* --- TDISP --- */
@@ -366,12 +380,8 @@ static int device_evaluate_tdisp(Registry *reg, Device *d, Outcome *o) {
                 return device_enter_and_request(reg, d, DEVICE_UNBINDING, DEVICE_ACTION_UNBIND, driver, o);
         }
 
-        if (d->topology_intruder) {
-                r = device_set_reason(d, "appeared after the device topology was locked");
-                if (r < 0)
-                        return r;
-                return device_enter_and_request(reg, d, DEVICE_DENIED, DEVICE_ACTION_PIN_NONE, NULL, o);
-        }
+        if (d->topology_intruder)
+                return device_enter_intruder(reg, d, o);
 
         if (!d->info->tdisp) {
                 if (!reg->tsm_ready) {
@@ -466,13 +476,16 @@ static int device_evaluate(Registry *reg, Device *d, Outcome *o) {
                 return device_enter_and_request(reg, d, DEVICE_UNBINDING, DEVICE_ACTION_UNBIND, driver, o);
         }
 
-        if (d->topology_intruder) {
-                r = device_set_reason(d, "appeared after the device topology was locked");
+        if (d->topology_intruder)
+                return device_enter_intruder(reg, d, o);
+
+        /* A TSM exists but has not announced readiness, and policy would decide this device otherwise
+         * if it turned out to offer TDISP: it may not get an ordinary driver before we know. */
+        if (d->awaiting_tsm) {
+                r = device_set_reason(d, "its policy depends on TDISP=, and the TSM is not ready yet");
                 if (r < 0)
                         return r;
-                if (reg->config->on_topology_violation == TOPOLOGY_VIOLATION_REMOVE)
-                        return device_enter_and_request(reg, d, DEVICE_REMOVING, DEVICE_ACTION_REMOVE, NULL, o);
-                return device_enter_and_request(reg, d, DEVICE_DENIED, DEVICE_ACTION_PIN_NONE, NULL, o);
+                return device_enter_and_request(reg, d, DEVICE_WAITING_TSM, DEVICE_ACTION_PIN_NONE, NULL, o);
         }
 
         switch (action) {
@@ -739,6 +752,14 @@ int device_dispatch(Registry *reg, Device *d, const DeviceEvent *ev, Outcome *o)
         case DEVICE_EVENT_TSM_READY:
                 if (ev->info)
                         info->tdisp = ev->info->tdisp;
+                if (d->awaiting_tsm) {
+                        /* Now the tsm/ group is final: decide for real. */
+                        d->awaiting_tsm = false;
+                        policy_decide(reg->config, reg->policy, info, &d->decision);
+                        r = outcome_append(o, &(Record) { .type = RECORD_DECISION, .device = d, .old_state = d->state });
+                        if (r < 0)
+                                return r;
+                }
                 if (!IN_SET(d->state, DEVICE_WAITING_TSM, DEVICE_NO_TSM))
                         return 0;
                 return device_evaluate(reg, d, o);

@@ -63,6 +63,7 @@ struct Device {
         /* Topology lock. */
         bool in_topology;               /* part of the locked snapshot */
         bool topology_intruder;         /* appeared after the lock: never gets a driver */
+        bool awaiting_tsm;              /* TDISP= would decide it otherwise: hold until the TSM is ready */
 
         Device *waiting_on;             /* the parent, while WAITING_PARENT */
         Device *waiting_children;       /* children waiting for this device to be bound */

@@ -126,6 +126,17 @@ int registry_add_prepared(Registry *reg, DeviceInfo *info, Outcome *o, Device **
         if (r < 0)
                 return r;
 
+        /* Until the TSM announces readiness a PCI device without tsm/ may still get one
+         * (kernel-abi.md §2). If that would change what policy decides (a TDISP= rule), hold it. */
+        if (!reg->tsm_ready && !d->info->tdisp && streq(d->info->bus, "pci")) {
+                DeviceInfo as_tdisp = *d->info;
+                Decision alternative;
+
+                as_tdisp.tdisp = true;
+                policy_decide(reg->config, reg->policy, &as_tdisp, &alternative);
+                d->awaiting_tsm = alternative.rule != d->decision.rule || alternative.action != d->decision.action;
+        }
+
         if (reg->topology_locked) {
                 /* After a restart the snapshot says who belongs — the same name, bus and ids, since a
                  * slot may have been refilled while tdispd was down; otherwise the lock predates the

@@ -308,6 +308,32 @@ static void test_late_tsm(void) {
         fixture_done(&f);
 }
 
+/* A TDISP=no rule that would share the device must not apply before the TSM has said which devices
+ * offer TDISP: the device waits driverless, then is decided for real. */
+static void test_tdisp_rule_waits_for_tsm(void) {
+        Fixture f;
+        Outcome o = {};
+
+        fixture_init(&f, "[Match]\nVendor=0x1b36\nTDISP=yes\n[Policy]\nAction=accept\nDriver=pci_testdev_drv\n");
+        test_add_rule(f.policy, "15-no-tdisp.policy",
+                      "[Match]\nVendor=0x1b36\nTDISP=no\n[Policy]\nAction=shared\nDriver=pci_testdev_drv\n");
+        f.tdi->tdisp = false;
+        f.model.devices[1].present = false;
+        assert(registry_new(f.config, f.policy, &f.model.registry) >= 0);
+        assert(registry_add(f.model.registry, model_device_info(f.tdi), &o, NULL) >= 0);
+        assert(model_run(&f.model, &o) >= 0);
+        assert(tdi_device(&f)->state == DEVICE_WAITING_TSM);
+        assert(!f.tdi->bound && f.model.binds == 0);
+
+        f.tdi->tdisp = true;
+        assert(registry_set_tsm_ready(f.model.registry, all_tdisp, NULL, &o) >= 0);
+        assert(model_run(&f.model, &o) >= 0);
+        assert(tdi_device(&f)->decision.action == POLICY_ACTION_ACCEPT);
+        step_verdicts(&f);
+        assert(tdi_device(&f)->state == DEVICE_RUNNING);
+        fixture_done(&f);
+}
+
 static void test_topology_lock(void) {
         Fixture f;
         Outcome o = {};
@@ -676,6 +702,7 @@ int main(void) {
         test_stale_verdict();
         test_removed_mid_pipeline();
         test_late_tsm();
+        test_tdisp_rule_waits_for_tsm();
         test_topology_lock();
         test_revalidate();
         test_restart_keeps_accepted_device();

@@ -34,7 +34,8 @@ static int json_string_dup(json_object *o, const char *key, bool required, char 
         return *ret ? 0 : -ENOMEM;
 }
 
-static void json_id(json_object *ids, const char *key, DeviceIdField field, uint32_t *value, unsigned *mask) {
+static void json_id(json_object *ids, const char *key, DeviceIdField field, uint32_t *value,
+                    unsigned *mask) {
         json_object *v = json_object_object_get(ids, key);
         int64_t i;
 
@@ -121,7 +122,7 @@ static char *path_join_normalized(const char *dir, const char *link) {
 }
 
 static int device_from_sysfs(const char *bus, const char *devices_dir, const char *name, DeviceInfo **ret) {
-        _cleanup_free_ char *entry = NULL, *link = NULL, *syspath = NULL, *uevent = NULL, *contents = NULL;
+        _cleanup_free_ char *entry = NULL, *syspath = NULL, *uevent = NULL, *contents = NULL;
         _cleanup_free_ char *devpath = NULL, *subsystem = NULL, *driver = NULL;
         _cleanup_strv_free_ char **props = NULL;
         _cleanup_(device_info_freep) DeviceInfo *info = NULL;
@@ -154,7 +155,8 @@ static int device_from_sysfs(const char *bus, const char *devices_dir, const cha
         if (strv_extend(&props, devpath) < 0 || strv_extend(&props, subsystem) < 0)
                 return -ENOMEM;
         for (char *line = strtok_r(contents, "\n", &saveptr); line; line = strtok_r(NULL, "\n", &saveptr))
-                if (!startswith(line, "DEVPATH=") && !startswith(line, "SUBSYSTEM=") && strv_extend(&props, line) < 0)
+                if (!startswith(line, "DEVPATH=") && !startswith(line, "SUBSYSTEM=") &&
+                    strv_extend(&props, line) < 0)
                         return -ENOMEM;
 
         r = device_info_from_properties(props, &info, NULL);

@@ -92,7 +92,8 @@ static int device_key(const DeviceInfo *d, DraftMatch *ret_match, char **ret_key
 
         if (has_ids(d)) {
                 *ret_match = DRAFT_MATCH_IDS;
-                k = asprintf(ret_key, "%s|%d|ids|%x|%x|%s|%s", d->bus, d->tdisp, d->vendor, d->device, sv, sd);
+                k = asprintf(ret_key, "%s|%d|ids|%x|%x|%s|%s", d->bus, d->tdisp, d->vendor, d->device, sv,
+                             sd);
         } else if (glob_literal_ok(d->modalias)) {
                 *ret_match = DRAFT_MATCH_MODALIAS;
                 k = asprintf(ret_key, "%s|%d|modalias|%s", d->bus, d->tdisp, d->modalias);
@@ -177,7 +178,8 @@ static int group_filename(const DraftGroup *g, const PolicyDraft *drafts, size_t
         if (name_taken(drafts, n, name) && g->match == DRAFT_MATCH_IDS &&
             (d->ids & (DEVICE_ID_SUBSYSTEM_VENDOR | DEVICE_ID_SUBSYSTEM_DEVICE))) {
                 name = mfree(name);
-                if (asprintf(&name, "%s-%04x-%04x.policy", base, d->subsystem_vendor, d->subsystem_device) < 0)
+                if (asprintf(&name, "%s-%04x-%04x.policy", base, d->subsystem_vendor,
+                             d->subsystem_device) < 0)
                         return -ENOMEM;
         }
         for (unsigned k = 2; name_taken(drafts, n, name); k++) {
@@ -223,22 +225,24 @@ static int group_contents(const DraftGroup *g, const char *source, char **ret) {
         if (!f)
                 return -ENOMEM;
 
+        bool one = g->n_members == 1;
+
         fprintf(f, "# Drafted by \"tdispctl generate-policy\" from %zu device%s seen by %s.\n", g->n_members,
-                g->n_members == 1 ? "" : "s", source);
+                one ? "" : "s", source);
         if (driver)
                 fprintf(f, "# Review before installing: it lets driver '%s', and no other, bind %s as an\n"
                            "# ordinary (shared, T=0) device.\n",
-                        driver, g->n_members == 1 ? "this device" : "these devices, each");
+                        driver, one ? "this device" : "these devices, each");
         else if (any_driver)
-                fprintf(f, "# Review before installing: the devices had different drivers, so it lets any driver in\n"
-                           "# TrustedDrivers= bind them as ordinary (shared, T=0) devices.\n");
+                fprintf(f, "# Review before installing: the devices had different drivers, so it lets any\n"
+                           "# driver in TrustedDrivers= bind them as ordinary (shared, T=0) devices.\n");
         else
                 fprintf(f, "# Review before installing: %s no driver when this was drafted, so it keeps\n"
                            "# %s without one.\n",
-                        g->n_members == 1 ? "the device had" : "the devices had", g->n_members == 1 ? "it" : "them");
+                        one ? "the device had" : "the devices had", one ? "it" : "them");
         if (d->tdisp)
                 fprintf(f, "# %s TDISP: Action=accept would have %s attested before any driver binds.\n",
-                        g->n_members == 1 ? "This device offers" : "These devices offer", g->n_members == 1 ? "it" : "them");
+                        one ? "This device offers" : "These devices offer", one ? "it" : "them");
         fprintf(f, "#\n");
         write_devices(f, g);
 

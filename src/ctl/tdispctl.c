@@ -151,7 +151,8 @@ static int ctl_connect(VarlinkClient **ret) {
         if (IN_SET(r, -ENOENT, -ECONNREFUSED))
                 return fail(EXIT_NOT_RUNNING, "tdispd is not running: nothing listens on %s.", arg_socket);
         if (IN_SET(r, -EACCES, -EPERM))
-                return fail(EXIT_ACCESS_DENIED, "Permission denied on %s: the control API is for root only.", arg_socket);
+                return fail(EXIT_ACCESS_DENIED, "Permission denied on %s: the control API is for root only.",
+                            arg_socket);
         if (r < 0)
                 return fail(EXIT_FAILURE, "Failed to connect to %s: %s", arg_socket, strerror(-r));
         return EXIT_SUCCESS;
@@ -170,27 +171,35 @@ static int reply_error(const VarlinkReply *reply) {
         }
 
         if (streq(reply->error, VARLINK_ERROR_PERMISSION_DENIED))
-                return fail(EXIT_ACCESS_DENIED, "Permission denied: tdispd takes control calls from root only.");
+                return fail(EXIT_ACCESS_DENIED,
+                            "Permission denied: tdispd takes control calls from root only.");
         if (streq(reply->error, API_PREFIX "NoSuchDevice"))
-                return fail(EXIT_NO_SUCH_DEVICE, "tdispd tracks no device '%s'.", strna(get_string(p, "device")));
+                return fail(EXIT_NO_SUCH_DEVICE, "tdispd tracks no device '%s'.",
+                            strna(get_string(p, "device")));
         if (streq(reply->error, API_PREFIX "DeviceAmbiguous")) {
                 json_object *paths = json_object_object_get(p, "syspaths");
 
-                fprintf(stderr, "'%s' names several devices; give one of their syspaths:\n", strna(get_string(p, "device")));
+                fprintf(stderr, "'%s' names several devices; give one of their syspaths:\n",
+                        strna(get_string(p, "device")));
                 for (size_t i = 0; i < json_object_array_length(paths); i++)
-                        fprintf(stderr, "  %s\n", strna(varlink_json_get_string(json_object_array_get_idx(paths, i))));
+                        fprintf(stderr, "  %s\n",
+                                strna(varlink_json_get_string(json_object_array_get_idx(paths, i))));
                 return EXIT_NO_SUCH_DEVICE;
         }
         if (streq(reply->error, API_PREFIX "ReloadFailed"))
-                return fail(EXIT_CONFIG_INVALID, "Reload refused, the running configuration stays in force: %s",
+                return fail(EXIT_CONFIG_INVALID,
+                            "Reload refused, the running configuration stays in force: %s",
                             strna(get_string(p, "message")));
         if (streq(reply->error, API_PREFIX "SystemError"))
                 return fail(EXIT_FAILURE, "tdispd failed: %s", strna(get_string(p, "message")));
-        if (streq(reply->error, VARLINK_ERROR_METHOD_NOT_FOUND) || streq(reply->error, VARLINK_ERROR_INTERFACE_NOT_FOUND))
-                return fail(EXIT_FAILURE, "This tdispd does not know the call (%s); is it older than tdispctl?",
+        if (streq(reply->error, VARLINK_ERROR_METHOD_NOT_FOUND) ||
+            streq(reply->error, VARLINK_ERROR_INTERFACE_NOT_FOUND))
+                return fail(EXIT_FAILURE,
+                            "This tdispd does not know the call (%s); is it older than tdispctl?",
                             reply->error);
         return fail(EXIT_FAILURE, "tdispd answered with error %s %s", reply->error,
-                    json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+                    json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN |
+                                                              JSON_C_TO_STRING_NOSLASHESCAPE));
 }
 
 static int ctl_receive(VarlinkClient *c, uint64_t timeout_usec, VarlinkReply *ret) {
@@ -200,7 +209,8 @@ static int ctl_receive(VarlinkClient *c, uint64_t timeout_usec, VarlinkReply *re
         if (r == -ECONNRESET)
                 return fail(EXIT_FAILURE, "tdispd closed the connection.");
         if (r == -ETIMEDOUT)
-                return fail(EXIT_FAILURE, "tdispd did not answer within %u s.", CALL_TIMEOUT_USEC / 1000000U);
+                return fail(EXIT_FAILURE, "tdispd did not answer within %u s.",
+                            CALL_TIMEOUT_USEC / 1000000U);
         if (r == -EBADMSG)
                 return fail(EXIT_FAILURE, "tdispd sent a malformed reply.");
         if (r < 0)
@@ -253,9 +263,12 @@ static int fetch_devices(json_object **ret) {
                 if (r != EXIT_SUCCESS)
                         return r;
                 devices = json_object_object_get(reply.parameters, "devices");
-                for (size_t i = 0; i < json_object_array_length(devices); i++)
-                        if (json_object_array_add(all, json_object_get(json_object_array_get_idx(devices, i))) < 0)
+                for (size_t i = 0; i < json_object_array_length(devices); i++) {
+                        json_object *d = json_object_array_get_idx(devices, i);
+
+                        if (json_object_array_add(all, json_object_get(d)) < 0)
                                 return fail(EXIT_FAILURE, "Out of memory.");
+                }
                 if (!reply.continues)
                         break;
         }
@@ -288,10 +301,13 @@ static int verb_list(char **args) {
                 char ids[48];
 
                 format_ids(json_object_object_get(d, "ids"), ids, sizeof(ids));
-                if (table_add_row(t,
-                                  (const char *const[]) { get_string(d, "name"), get_string(d, "bus"), ids, state,
-                                                          get_string(d, "driver"), rule_label(get_string(d, "rule")) },
-                                  (const char *const[]) { NULL, NULL, NULL, state_color(state), NULL, NULL }) < 0)
+                const char *const cells[] = {
+                        get_string(d, "name"), get_string(d, "bus"), ids, state, get_string(d, "driver"),
+                        rule_label(get_string(d, "rule")),
+                };
+                const char *const colors[] = { NULL, NULL, NULL, state_color(state), NULL, NULL };
+
+                if (table_add_row(t, cells, colors) < 0)
                         return fail(EXIT_FAILURE, "Out of memory.");
         }
 
@@ -316,7 +332,8 @@ static int verb_status(char **args) {
                 return print_json(p);
 
         printf("     Mode: %s\n", strna(get_string(p, "mode")));
-        printf("    Ready: %s\n", get_bool(p, "ready") ? "yes" : "no (first pass over the devices not done)");
+        printf("    Ready: %s\n",
+               get_bool(p, "ready") ? "yes" : "no (the first pass over the devices is not done)");
         printf("  Devices: %" PRIi64, get_int(p, "devices", 0));
         states = json_object_object_get(p, "states");
         if (json_object_is_type(states, json_type_object)) {
@@ -381,7 +398,8 @@ static int verb_show(char **args) {
         if (get_int(ids, "device", -1) >= 0)
                 printf(" device 0x%04" PRIx64, (uint64_t) get_int(ids, "device", 0));
         if (get_int(ids, "subsystem_vendor", -1) >= 0)
-                printf(" subsystem 0x%04" PRIx64 ":0x%04" PRIx64, (uint64_t) get_int(ids, "subsystem_vendor", 0),
+                printf(" subsystem 0x%04" PRIx64 ":0x%04" PRIx64,
+                       (uint64_t) get_int(ids, "subsystem_vendor", 0),
                        (uint64_t) get_int(ids, "subsystem_device", 0));
         if (get_int(ids, "class", -1) >= 0)
                 printf(" class 0x%06" PRIx64, (uint64_t) get_int(ids, "class", 0));
@@ -430,12 +448,13 @@ static void print_record(json_object *rec) {
                 printf("%s: ", device);
 
         if (streq(type, "decision"))
-                printf("decided %s (rule %s)", strna(get_string(rec, "action")), strna(rule_label(get_string(rec, "rule"))));
+                printf("decided %s (rule %s)", strna(get_string(rec, "action")),
+                       strna(rule_label(get_string(rec, "rule"))));
         else if (streq(type, "transition"))
                 printf("%s → %s", strna(get_string(rec, "old_state")), strna(get_string(rec, "state")));
         else if (streq(type, "refused-binding"))
-                printf("driver '%s' is bound but not allowed (%s)%s", strna(driver), strna(get_string(rec, "verdict")),
-                       dry_run ? "; audit mode, leaving it" : "");
+                printf("driver '%s' is bound but not allowed (%s)%s", strna(driver),
+                       strna(get_string(rec, "verdict")), dry_run ? "; audit mode, leaving it" : "");
         else if (streq(type, "action"))
                 printf("%s%s", dry_run ? "would " : "", strna(get_string(rec, "action")));
         else if (streq(type, "stale-verdict"))
@@ -443,7 +462,8 @@ static void print_record(json_object *rec) {
         else if (streq(type, "topology-locked"))
                 printf("device topology locked");
         else if (streq(type, "topology-violation"))
-                printf("%s after the topology was locked", get_bool(rec, "appeared") ? "appeared" : "disappeared");
+                printf("%s after the topology was locked",
+                       get_bool(rec, "appeared") ? "appeared" : "disappeared");
         else if (streq(type, "removed"))
                 printf("removed (was %s)", strna(get_string(rec, "state")));
         else
@@ -519,8 +539,10 @@ static int verb_reload(char **args) {
                 return r;
         if (arg_json != JSON_OFF)
                 return print_json(reply.parameters);
-        printf("Reloaded: Mode=%s, %" PRIi64 " policy rule%s.\n", strna(get_string(reply.parameters, "mode")),
-               get_int(reply.parameters, "rules", 0), get_int(reply.parameters, "rules", 0) == 1 ? "" : "s");
+        int64_t rules = get_int(reply.parameters, "rules", 0);
+
+        printf("Reloaded: Mode=%s, %" PRIi64 " policy rule%s.\n",
+               strna(get_string(reply.parameters, "mode")), rules, rules == 1 ? "" : "s");
         return EXIT_SUCCESS;
 }
 
@@ -535,6 +557,7 @@ static int verb_check_config(char **args) {
         _cleanup_(policy_freep) Policy *policy = NULL;
         _cleanup_(conf_error_done) ConfError e = {};
         _cleanup_json_ json_object *o = json_object_new_object(), *rules = json_object_new_array();
+        const char *default_action;
         int r;
 
         if (!o || !rules)
@@ -558,30 +581,32 @@ static int verb_check_config(char **args) {
                 return fail(EXIT_CONFIG_INVALID, "Invalid configuration: %s", strna(text));
         }
 
+        default_action = policy_action_to_string(config->default_action);
         if (arg_json != JSON_OFF) {
                 for (size_t i = 0; i < policy->n_rules; i++) {
+                        const PolicyRule *pr = policy->rules[i];
                         json_object *rule = json_object_new_object();
 
                         if (!rule || json_object_array_add(rules, rule) < 0)
                                 return fail(EXIT_FAILURE, "Out of memory.");
-                        json_object_object_add(rule, "file", json_object_new_string(policy->rules[i]->filename));
+                        json_object_object_add(rule, "file", json_object_new_string(pr->filename));
                         json_object_object_add(rule, "action",
-                                               json_object_new_string(policy_action_to_string(policy->rules[i]->action)));
+                                               json_object_new_string(policy_action_to_string(pr->action)));
                 }
                 json_object_object_add(o, "valid", json_object_new_boolean(true));
                 json_object_object_add(o, "mode", json_object_new_string(mode_to_string(config->mode)));
                 json_object_object_add(o, "mode_from_kernel_cmdline", json_object_new_boolean(r > 0));
-                json_object_object_add(o, "default_action",
-                                       json_object_new_string(policy_action_to_string(config->default_action)));
+                json_object_object_add(o, "default_action", json_object_new_string(default_action));
                 json_object_object_add(o, "rules", TAKE_PTR(rules));
                 return print_json(o);
         }
 
-        printf("Configuration is valid: Mode=%s%s, DefaultAction=%s, %zu policy rule%s.\n", mode_to_string(config->mode),
-               r > 0 ? " (from tdispd.mode= on the kernel command line)" : "",
-               policy_action_to_string(config->default_action), policy->n_rules, policy->n_rules == 1 ? "" : "s");
+        printf("Configuration is valid: Mode=%s%s, DefaultAction=%s, %zu policy rule%s.\n",
+               mode_to_string(config->mode), r > 0 ? " (from tdispd.mode= on the kernel command line)" : "",
+               default_action, policy->n_rules, policy->n_rules == 1 ? "" : "s");
         for (size_t i = 0; i < policy->n_rules; i++)
-                printf("  %s: Action=%s\n", policy->rules[i]->filename, policy_action_to_string(policy->rules[i]->action));
+                printf("  %s: Action=%s\n", policy->rules[i]->filename,
+                       policy_action_to_string(policy->rules[i]->action));
         return EXIT_SUCCESS;
 }
 
@@ -640,7 +665,8 @@ static int write_drafts(const PolicyDraft *drafts, size_t n) {
 
                 if (asprintf(&path, "%s/%s", arg_output_dir, drafts[i].filename) < 0)
                         return fail(EXIT_FAILURE, "Out of memory.");
-                fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (arg_force ? O_TRUNC : O_EXCL), 0644);
+                fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (arg_force ? O_TRUNC : O_EXCL),
+                          0644);
                 if (fd < 0)
                         return fail(EXIT_FAILURE, "Failed to create '%s': %m", path);
                 if (write(fd, drafts[i].contents, len) != (ssize_t) len)
@@ -695,7 +721,8 @@ static int verb_generate_policy(char **args) {
         if (arg_offline) {
                 r = device_list_from_sysfs(arg_buses, &infos, &n, &unreadable);
                 if (r < 0)
-                        return fail(EXIT_FAILURE, "Failed to read the devices in /sys/bus: %s", strerror(-r));
+                        return fail(EXIT_FAILURE, "Failed to read the devices in /sys/bus: %s",
+                                    strerror(-r));
                 STRV_FOREACH(u, unreadable)
                         fprintf(stderr, "Skipping '%s': cannot read its properties.\n", *u);
         } else {
@@ -716,7 +743,7 @@ static int verb_generate_policy(char **args) {
         if (r < 0)
                 return fail(EXIT_FAILURE, "Failed to draft policy: %s", strerror(-r));
         STRV_FOREACH(s, skipped)
-                fprintf(stderr, "Skipping '%s': no rule can describe it (its name is not printable ASCII).\n", *s);
+                fprintf(stderr, "Skipping '%s': no rule can describe it (its name is not printable).\n", *s);
         if (n_drafts == 0)
                 fprintf(stderr, "No devices found: nothing to draft.\n");
 
@@ -824,7 +851,8 @@ static int parse_argv(int argc, char *argv[]) {
                         else if (streq(optarg, "short"))
                                 arg_json = JSON_SHORT;
                         else
-                                return fail(EXIT_USAGE, "Unknown JSON mode '%s': expected pretty or short.", optarg);
+                                return fail(EXIT_USAGE, "Unknown JSON mode '%s': expected pretty or short.",
+                                            optarg);
                         break;
                 case ARG_NO_LEGEND:
                         arg_legend = false;
@@ -884,13 +912,17 @@ static int run(int argc, char *argv[]) {
         if (!verb)
                 return fail(EXIT_USAGE, "Unknown command '%s'; see --help.", name);
         if (n_args != verb->n_args)
-                return fail(EXIT_USAGE, "'%s' takes %s.", name, verb->n_args == 0 ? "no arguments" : "one argument");
+                return fail(EXIT_USAGE, "'%s' takes %s.", name,
+                            verb->n_args == 0 ? "no arguments" : "one argument");
 
         /* Options that only one command uses are an error elsewhere, rather than silently ignored. */
-        if ((arg_config || arg_policy_dirs || arg_root || arg_kernel_cmdline) && !streq(name, "check-config"))
-                return fail(EXIT_USAGE, "--config, --policy-dir, --root and --kernel-cmdline go with check-config.");
+        if ((arg_config || arg_policy_dirs || arg_root || arg_kernel_cmdline) &&
+            !streq(name, "check-config"))
+                return fail(EXIT_USAGE,
+                            "--config, --policy-dir, --root and --kernel-cmdline go with check-config.");
         if ((arg_offline || arg_buses || arg_output_dir || arg_force) && !streq(name, "generate-policy"))
-                return fail(EXIT_USAGE, "--offline, --bus, --output-dir and --force go with generate-policy.");
+                return fail(EXIT_USAGE,
+                            "--offline, --bus, --output-dir and --force go with generate-policy.");
         if (arg_force && !arg_output_dir)
                 return fail(EXIT_USAGE, "--force goes with --output-dir.");
 

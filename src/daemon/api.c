@@ -232,9 +232,12 @@ static int record_to_json(const Record *rec, ApiRecordType type, json_object **r
                 return -EINVAL;
         }
 
-        if ((r = json_add_string(o, "state", state)) < 0 || (r = json_add_string(o, "old_state", old_state)) < 0 ||
-            (r = json_add_string(o, "action", action)) < 0 || (r = json_add_string(o, "verdict", verdict)) < 0 ||
-            (r = json_add_string(o, "driver", rec->driver)) < 0 || (r = json_add_string(o, "reason", rec->reason)) < 0 ||
+        if ((r = json_add_string(o, "state", state)) < 0 ||
+            (r = json_add_string(o, "old_state", old_state)) < 0 ||
+            (r = json_add_string(o, "action", action)) < 0 ||
+            (r = json_add_string(o, "verdict", verdict)) < 0 ||
+            (r = json_add_string(o, "driver", rec->driver)) < 0 ||
+            (r = json_add_string(o, "reason", rec->reason)) < 0 ||
             (r = json_add_string(o, "digest", rec->digest)) < 0)
                 return r;
         if (rec->dry_run && (r = json_add_bool(o, "dry_run", true)) < 0)
@@ -328,7 +331,8 @@ static int method_monitor(VarlinkLink *l, json_object *parameters, VarlinkCallFl
 
 /* --- GetStatus --- */
 
-static int method_get_status(VarlinkLink *l, json_object *parameters, VarlinkCallFlags flags, void *userdata) {
+static int method_get_status(VarlinkLink *l, json_object *parameters, VarlinkCallFlags flags,
+                             void *userdata) {
         Api *a = userdata;
         Manager *m = a->manager;
         _cleanup_json_ json_object *p = json_object_new_object(), *states = json_object_new_object();
@@ -351,7 +355,8 @@ static int method_get_status(VarlinkLink *l, json_object *parameters, VarlinkCal
             (r = json_add_int(p, "devices", m->registry ? (int64_t) registry_size(m->registry) : 0)) < 0 ||
             (r = json_add(p, "states", TAKE_PTR(states))) < 0 ||
             (r = json_add_int(p, "rules", (int64_t) m->policy->n_rules)) < 0 ||
-            (r = json_add_string(p, "default_action", policy_action_to_string(m->config->default_action))) < 0 ||
+            (r = json_add_string(p, "default_action",
+                                 policy_action_to_string(m->config->default_action))) < 0 ||
             (r = json_add_string(p, "config_file", m->options.config_file)) < 0 ||
             (r = json_add_string(p, "runtime_dir", m->options.runtime_dir)) < 0)
                 return r;
@@ -464,7 +469,8 @@ static void list_job_drain(VarlinkLink *l, void *userdata) {
         }
 }
 
-static int method_list_devices(VarlinkLink *l, json_object *parameters, VarlinkCallFlags flags, void *userdata) {
+static int method_list_devices(VarlinkLink *l, json_object *parameters, VarlinkCallFlags flags,
+                               void *userdata) {
         Api *a = userdata;
         _cleanup_free_ Device **devices = NULL;
         ListJob *job;
@@ -501,8 +507,8 @@ static int method_list_devices(VarlinkLink *l, json_object *parameters, VarlinkC
         }
         job->n = n;
 
-        varlink_link_set_call_callbacks(l, &(VarlinkCallCallbacks) { .on_drain = list_job_drain, .on_end = list_job_end },
-                                        job);
+        varlink_link_set_call_callbacks(
+                l, &(VarlinkCallCallbacks) { .on_drain = list_job_drain, .on_end = list_job_end }, job);
         return 0;
 }
 
@@ -530,7 +536,8 @@ static int reply_device_error(VarlinkLink *l, const char *name, Device *const *m
         return varlink_link_error(l, API_ERROR_DEVICE_AMBIGUOUS, p);
 }
 
-static int method_get_device(VarlinkLink *l, json_object *parameters, VarlinkCallFlags flags, void *userdata) {
+static int method_get_device(VarlinkLink *l, json_object *parameters, VarlinkCallFlags flags,
+                             void *userdata) {
         Api *a = userdata;
         Registry *reg = a->manager->registry;
         const char *name = varlink_json_get_string(json_object_object_get(parameters, "device"));
@@ -616,7 +623,8 @@ int api_reload(Api *a, ConfError *ret_error) {
         if (r < 0) {
                 _cleanup_free_ char *text = conf_error_format(ret_error);
 
-                log_warning_errno(r, "Reload refused, the running configuration stays in force: %s", strna(text));
+                log_warning_errno(r, "Reload refused, the running configuration stays in force: %s",
+                                  strna(text));
                 return r;
         }
 
@@ -631,7 +639,8 @@ int api_reload(Api *a, ConfError *ret_error) {
                         (void) a->process(m, &o);
                         log_error_errno(r, "Failed to apply the reloaded policy to every device: %m");
                         return conf_error_set(ret_error, NULL, 0, NULL, r,
-                                              "Failed to apply the new policy to every device: %s", strerror(-r));
+                                              "Failed to apply the new policy to every device: %s",
+                                              strerror(-r));
                 }
         }
 
@@ -640,8 +649,9 @@ int api_reload(Api *a, ConfError *ret_error) {
         m->config = TAKE_PTR(config);
         m->policy = TAKE_PTR(policy);
 
-        log_info("Reloaded configuration: Mode=%s, DefaultAction=%s, %zu policy rules.", mode_to_string(m->config->mode),
-                 policy_action_to_string(m->config->default_action), m->policy->n_rules);
+        log_info("Reloaded configuration: Mode=%s, DefaultAction=%s, %zu policy rules.",
+                 mode_to_string(m->config->mode), policy_action_to_string(m->config->default_action),
+                 m->policy->n_rules);
 
         /* Carrying out what the new policy decided may fail per device; that is logged there, and
          * the policy is in force either way. */
@@ -726,7 +736,8 @@ int api_new(Manager *m, ApiProcess process, Api **ret) {
         if (r < 0) {
                 /* A build that ships a broken description is a bug; the unit test catches it first. */
                 _cleanup_free_ char *text = conf_error_format(&e);
-                return log_error_errno(r, "Invalid interface description %s: %s", API_INTERFACE, strna(text));
+                return log_error_errno(r, "Invalid interface description %s: %s", API_INTERFACE,
+                                       strna(text));
         }
 
         if (mkdir(m->options.runtime_dir, 0755) < 0 && errno != EEXIST)

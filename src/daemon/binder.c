@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "binder.h"
+#include "registry.h"
 #include "log.h"
 #include "module-loader.h"
 #include "strv.h"
@@ -19,6 +20,7 @@
 
 typedef struct BindAttempt {
         struct kmod_ctx *ctx;
+        const Registry *registry;
         const Config *config;
         const Device *device;
         char **notes;                   /* why candidates were passed over */
@@ -45,7 +47,8 @@ static int bind_attempt_driver(BindAttempt *a, const char *driver, const char *m
         DriverVerdict verdict;
         int r;
 
-        verdict = decision_check_driver(a->config, &a->device->decision, driver, module, builtin);
+        /* The device's situation decides: effective action (OnReject= fallback), accepted, topology. */
+        verdict = device_check_driver(a->registry, a->device, driver, module, builtin);
         if (!driver_verdict_allowed(verdict)) {
                 bind_attempt_note(a, "driver %s: %s", driver, driver_verdict_to_string(verdict));
                 return 0;
@@ -95,7 +98,7 @@ static int bind_attempt_module(BindAttempt *a, const char *module) {
         builtin = availability == MODULE_BUILTIN;
 
         /* Before loading: loading runs the module's init code. */
-        verdict = decision_check_driver(a->config, &a->device->decision, module, module, builtin);
+        verdict = device_check_driver(a->registry, a->device, module, module, builtin);
         if (!driver_verdict_allowed(verdict)) {
                 bind_attempt_note(a, "module %s: %s", module, driver_verdict_to_string(verdict));
                 return 0;
@@ -152,13 +155,14 @@ static int bind_attempt_explicit(BindAttempt *a, const char *driver) {
         return bind_attempt_module(a, normalized);
 }
 
-int binder_bind_device(struct kmod_ctx *ctx, const Config *config, const Device *d, const char *explicit_driver,
+int binder_bind_device(struct kmod_ctx *ctx, const Registry *reg, const Device *d, const char *explicit_driver,
                        char **ret_driver, char **ret_reason) {
         const DeviceInfo *info = d->info;
         _cleanup_strv_free_ char **modules = NULL;
         BindAttempt a = {
                 .ctx = ctx,
-                .config = config,
+                .registry = reg,
+                .config = reg->config,
                 .device = d,
         };
         int r;

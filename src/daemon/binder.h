@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "device.h"
+#include "registry.h"
 
 struct kmod_ctx;
 
@@ -14,5 +15,5 @@ struct kmod_ctx;
  * Returns 0 when a bind write succeeded (*ret_driver names the driver; the caller confirms it through
  * the driver link), -EAGAIN for probe deferral, -ENOENT when no allowed driver is available (none
  * matches, policy refuses them, module files missing), or the error of a module load or bind write. *ret_reason explains refusals and failures (may be NULL). */
-int binder_bind_device(struct kmod_ctx *ctx, const Config *config, const Device *d, const char *explicit_driver,
+int binder_bind_device(struct kmod_ctx *ctx, const Registry *reg, const Device *d, const char *explicit_driver,
                        char **ret_driver, char **ret_reason);

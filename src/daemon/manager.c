@@ -297,7 +297,7 @@ static int manager_observe_driver(Manager *m, Device *d, Outcome *o) {
                                o);
 }
 
-static int device_info_from_sd_device(sd_device *dev, DeviceInfo **ret) {
+static int device_info_from_sd_device(sd_device *dev, TsmAbi tsm_abi, DeviceInfo **ret) {
         _cleanup_strv_free_ char **properties = NULL;
         _cleanup_(device_info_freep) DeviceInfo *info = NULL;
         _cleanup_free_ char *driver = NULL, *module = NULL;
@@ -336,7 +336,8 @@ static int device_info_from_sd_device(sd_device *dev, DeviceInfo **ret) {
                 info->driver_module = TAKE_PTR(module);
         }
 
-        info->tdisp = sysfs_device_has_attribute(info->syspath, "tsm/lock");
+        /* TDISP as the configured profile sees it: TsmAbi=connect on a v2 kernel offers none. */
+        info->tdisp = tsm_device_profile(info->syspath, tsm_abi) != TSM_ABI_AUTO;
 
         *ret = TAKE_PTR(info);
         return 0;
@@ -454,7 +455,7 @@ static int manager_execute(Manager *m, Device *d, const Record *rec, Outcome *o)
                                                &(DeviceEvent) { .type = DEVICE_EVENT_BIND_RESULT, .error = r,
                                                                 .reason = "device changed or went away" },
                                                o);
-                r = binder_bind_device(m->kmod, m->config, d, rec->driver, &driver, &reason);
+                r = binder_bind_device(m->kmod, m->registry, d, rec->driver, &driver, &reason);
                 if (r == 0) {
                         log_info("%s: bound driver '%s'.", info->sysname, driver);
                         r = manager_observe_driver(m, d, o);
@@ -690,7 +691,7 @@ static int manager_add_device(Manager *m, sd_device *dev, Outcome *o) {
         Device *d = NULL;
         int r;
 
-        r = device_info_from_sd_device(dev, &info);
+        r = device_info_from_sd_device(dev, m->config->tsm_abi, &info);
         if (r < 0) {
                 (void) sd_device_get_syspath(dev, &syspath);
                 /* A device we cannot parse gets no driver from us; say so. */
@@ -792,7 +793,7 @@ static int manager_coldplug(Manager *m) {
                 DeviceInfo *info;
                 const char *syspath = NULL;
 
-                r = device_info_from_sd_device(dev, &info);
+                r = device_info_from_sd_device(dev, m->config->tsm_abi, &info);
                 if (r < 0) {
                         (void) sd_device_get_syspath(dev, &syspath);
                         log_warning_errno(r, "Ignoring device '%s' with invalid properties: %m", strna(syspath));

@@ -99,8 +99,8 @@ VarlinkClient *varlink_client_free(VarlinkClient *c) {
         return mfree(c);
 }
 
-int varlink_client_send(VarlinkClient *c, const char *method, json_object *parameters, VarlinkCallFlags flags,
-                        uint64_t timeout_usec) {
+int varlink_client_send(VarlinkClient *c, const char *method, json_object *parameters,
+                        VarlinkCallFlags flags, uint64_t timeout_usec) {
         _cleanup_free_ char *text = NULL;
         uint64_t deadline = deadline_after(timeout_usec);
         size_t size;

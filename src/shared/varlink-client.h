@@ -26,8 +26,8 @@ VarlinkClient *varlink_client_free(VarlinkClient *c);
 DEFINE_TRIVIAL_CLEANUP_FUNC(VarlinkClient *, varlink_client_free);
 
 /* Sends a call; parameters may be NULL and are not consumed. */
-int varlink_client_send(VarlinkClient *c, const char *method, json_object *parameters, VarlinkCallFlags flags,
-                        uint64_t timeout_usec);
+int varlink_client_send(VarlinkClient *c, const char *method, json_object *parameters,
+                        VarlinkCallFlags flags, uint64_t timeout_usec);
 /* Waits for the next reply. -ETIMEDOUT, -ECONNRESET when the service hung up, -EINTR when a signal
  * arrived (the wait can be resumed), -EBADMSG for a malformed reply. */
 int varlink_client_receive(VarlinkClient *c, uint64_t timeout_usec, VarlinkReply *ret);

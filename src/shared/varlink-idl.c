@@ -56,7 +56,8 @@ VarlinkInterface *varlink_interface_free(VarlinkInterface *i) {
         return mfree(i);
 }
 
-const VarlinkSymbol *varlink_interface_find(const VarlinkInterface *i, VarlinkSymbolKind kind, const char *name) {
+const VarlinkSymbol *varlink_interface_find(const VarlinkInterface *i, VarlinkSymbolKind kind,
+                                            const char *name) {
         for (size_t k = 0; k < i->n_symbols; k++)
                 if (i->symbols[k].kind == kind && streq(i->symbols[k].name, name))
                         return &i->symbols[k];
@@ -369,7 +370,8 @@ static int resolve_type(VarlinkInterface *i, VarlinkType *t, const VarlinkSymbol
         return 0;
 }
 
-int varlink_interface_parse(const char *text, const char *filename, VarlinkInterface **ret, ConfError *ret_error) {
+int varlink_interface_parse(const char *text, const char *filename, VarlinkInterface **ret,
+                            ConfError *ret_error) {
         _cleanup_(varlink_interface_freep) VarlinkInterface *i = NULL;
         _cleanup_free_ char *keyword = NULL;
         Parser P = {
@@ -386,8 +388,8 @@ int varlink_interface_parse(const char *text, const char *filename, VarlinkInter
         assert(ret);
 
         if (strlen(text) > VARLINK_IDL_MAX)
-                return conf_error_set(ret_error, filename, 0, NULL, -E2BIG, "Description is larger than %u bytes",
-                                      VARLINK_IDL_MAX);
+                return conf_error_set(ret_error, filename, 0, NULL, -E2BIG,
+                                      "Description is larger than %u bytes", VARLINK_IDL_MAX);
 
         i = calloc(1, sizeof(VarlinkInterface));
         if (!i)
@@ -442,7 +444,8 @@ int varlink_interface_parse(const char *text, const char *filename, VarlinkInter
 
 static bool type_accepts(const VarlinkType *t, json_object *v, unsigned depth);
 
-static bool struct_accepts(const VarlinkType *t, json_object *v, unsigned depth, const char **ret_bad_field) {
+static bool struct_accepts(const VarlinkType *t, json_object *v, unsigned depth,
+                           const char **ret_bad_field) {
         *ret_bad_field = NULL;
         if (!json_object_is_type(v, json_type_object))
                 return false;

@@ -95,7 +95,8 @@ int varlink_json_format(json_object *v, char **ret, size_t *ret_size) {
 
         assert(ret);
 
-        s = json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+        s = json_object_to_json_string_length(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+                                              &n);
         if (!s)
                 return -ENOMEM;
         copy = malloc(n + 1);
@@ -153,7 +154,8 @@ static int fail(const char **ret_reason, const char *reason, int error) {
         return error;
 }
 
-static int message_parse(const char *data, size_t size, size_t max_size, json_object **ret, const char **ret_reason) {
+static int message_parse(const char *data, size_t size, size_t max_size, json_object **ret,
+                         const char **ret_reason) {
         _cleanup_(conf_error_done) ConfError e = {};
         int r;
 
@@ -180,7 +182,8 @@ void varlink_reply_done(VarlinkReply *r) {
         *r = (VarlinkReply) {};
 }
 
-int varlink_call_parse(const char *data, size_t size, size_t max_size, VarlinkCall *ret, const char **ret_reason) {
+int varlink_call_parse(const char *data, size_t size, size_t max_size, VarlinkCall *ret,
+                       const char **ret_reason) {
         _cleanup_json_ json_object *v = NULL;
         _cleanup_(varlink_call_done) VarlinkCall call = {};
         json_object *method = NULL, *parameters = NULL;

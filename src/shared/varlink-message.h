@@ -49,9 +49,10 @@ typedef struct VarlinkReply {
 void varlink_call_done(VarlinkCall *c);
 void varlink_reply_done(VarlinkReply *r);
 
-/* Parse one message (without its NUL). -EBADMSG for anything malformed, -E2BIG above max_size. ret_reason, if non-NULL, receives a static description of what was wrong,
- * for debug logs. */
-int varlink_call_parse(const char *data, size_t size, size_t max_size, VarlinkCall *ret, const char **ret_reason);
+/* Parse one message (without its NUL). -EBADMSG for anything malformed, -E2BIG above max_size.
+ * ret_reason, if non-NULL, receives a static description of what was wrong, for debug logs. */
+int varlink_call_parse(const char *data, size_t size, size_t max_size, VarlinkCall *ret,
+                       const char **ret_reason);
 int varlink_reply_parse(const char *data, size_t size, size_t max_size, VarlinkReply *ret,
                         const char **ret_reason);
 

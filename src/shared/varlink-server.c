@@ -234,8 +234,9 @@ static int link_send(VarlinkLink *l, const char *data, size_t size) {
 
         r = varlink_stream_enqueue(&l->stream, data, size);
         if (r == -ENOBUFS) {
-                log_warning("API client (pid %i, uid %u) does not read its replies; more than %zu bytes queued, "
-                            "disconnecting.", (int) l->peer.pid, (unsigned) l->peer.uid, l->server->limits.output_max);
+                log_warning("API client (pid %i, uid %u) does not read its replies; more than %zu bytes "
+                            "queued, disconnecting.",
+                            (int) l->peer.pid, (unsigned) l->peer.uid, l->server->limits.output_max);
                 link_close(l);
                 return r;
         }
@@ -359,9 +360,12 @@ void varlink_link_close(VarlinkLink *l) {
 /* --- dispatching calls --- */
 
 static const ServerInterface *server_find_interface(const VarlinkServer *s, const char *name, size_t n) {
-        for (size_t i = 0; i < s->n_interfaces; i++)
-                if (strlen(s->interfaces[i].idl->name) == n && strncmp(s->interfaces[i].idl->name, name, n) == 0)
+        for (size_t i = 0; i < s->n_interfaces; i++) {
+                const char *iname = s->interfaces[i].idl->name;
+
+                if (strlen(iname) == n && strncmp(iname, name, n) == 0)
                         return &s->interfaces[i];
+        }
         return NULL;
 }
 
@@ -459,7 +463,8 @@ static int on_link_io(sd_event_source *es, int fd, uint32_t revents, void *userd
         VarlinkLink *l = userdata;
         int r;
 
-        if ((revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !l->read_eof && varlink_stream_can_read(&l->stream)) {
+        if ((revents & (EPOLLIN | EPOLLHUP | EPOLLERR)) && !l->read_eof &&
+            varlink_stream_can_read(&l->stream)) {
                 r = varlink_stream_read(&l->stream);
                 if (r == -ECONNRESET)
                         l->read_eof = true;
@@ -510,14 +515,16 @@ static int on_link_timer(sd_event_source *es, uint64_t usec, void *userdata) {
 }
 
 static void link_work(VarlinkLink *l) {
+        size_t low = server_low_water(l->server);
+
         if (l->state == LINK_IDLE)
                 link_dispatch(l);
 
         if (!l->closed && l->state == LINK_PENDING && l->callbacks.on_drain &&
-            varlink_stream_queued(&l->stream) <= server_low_water(l->server)) {
+            varlink_stream_queued(&l->stream) <= low) {
                 l->callbacks.on_drain(l, l->call_userdata);
                 /* More to produce, or calls buffered behind the one that just ended. */
-                if (!l->closed && (l->state == LINK_IDLE || varlink_stream_queued(&l->stream) <= server_low_water(l->server)))
+                if (!l->closed && (l->state == LINK_IDLE || varlink_stream_queued(&l->stream) <= low))
                         link_schedule(l);
         }
 

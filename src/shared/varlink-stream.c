@@ -145,7 +145,8 @@ int varlink_stream_flush(VarlinkStream *s, size_t *ret_written) {
         while (s->out_start < s->out_size) {
                 ssize_t n;
 
-                n = send(s->fd, s->out + s->out_start, s->out_size - s->out_start, MSG_DONTWAIT | MSG_NOSIGNAL);
+                n = send(s->fd, s->out + s->out_start, s->out_size - s->out_start,
+                         MSG_DONTWAIT | MSG_NOSIGNAL);
                 if (n < 0 && errno == ENOTSOCK)
                         n = write(s->fd, s->out + s->out_start, s->out_size - s->out_start);
                 if (n < 0) {

@@ -65,7 +65,8 @@ json_get() {
 monitor_start() {
     MONITOR_OUT=$BATS_TEST_TMPDIR/monitor.out
     MONITOR_ERR=$BATS_TEST_TMPDIR/monitor.err
-    ctl monitor "$@" >"$MONITOR_OUT" 2>"$MONITOR_ERR" 3>&- &
+    # not through ctl(): $! must be tdispctl itself, so that signals reach it
+    "$TDISPCTL_BIN" --socket="$SOCKET" monitor "$@" >"$MONITOR_OUT" 2>"$MONITOR_ERR" 3>&- &
     MONITOR_PID=$!
     wait_for grep -q Monitoring "$MONITOR_ERR" || fail "monitor did not subscribe: $(cat "$MONITOR_ERR")"
 }
@@ -291,7 +292,7 @@ EOF
     # without the daemon, from the (fake) /sys: the same drafts for the same devices
     run ctl_testbed --json=short generate-policy --offline --bus=pci
     assert_success
-    [ "$(json_get '[x["devices"] for x in d if x["name"] == "50-pci-8086-10d3.policy"][0]')" = \
+    [ "$(json_get 'sorted([x["devices"] for x in d if x["name"] == "50-pci-8086-10d3.policy"][0])')" = \
         "['0000:00:03.0', '0000:01:00.0']" ]
 }
 

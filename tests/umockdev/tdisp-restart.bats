@@ -44,8 +44,9 @@ writes_after() {
     testdev_policy Driver=pci_testdev_drv
     tdisp_start
     tdispd_log_has "Device topology locked" || fail "the topology was not locked at READY"
-    wait_state $TDI running
-    # the 6.1 hot-plug race: the (now loaded) operational driver binds before anyone sees the add
+    # the 6.1 hot-plug race: the loaded operational driver binds before anyone sees the add (the
+    # module is loaded here, unless tdispd has loaded it already)
+    kctl load pci_testdev_drv >/dev/null 2>&1 || true
     run kctl plug hot-testdev race
     assert_output --partial "bound to pci_testdev_drv despite drivers_autoprobe=0"
     wait_no_driver $HOT
@@ -60,7 +61,9 @@ writes_after() {
     kctl set-override $HOT pci_testdev_drv >/dev/null
     kctl bind $HOT pci_testdev_drv >/dev/null
     wait_no_driver $HOT
-    # the device that was there keeps running
+    assert_tsm_clean
+    # the device that was there when the topology was locked goes on to run
+    wait_state $TDI running
     assert_driver $TDI pci_testdev_drv
     assert_tsm_clean
 }
@@ -229,11 +232,22 @@ EOF
     assert_tsm_clean
 }
 
-@test "a TSM that is not ready yet: a TDISP=yes rule is judged once the tsm/ groups are final" {
+@test "a TSM that is not ready yet: TDISP=yes and TDISP=no rules are judged once the tsm/ groups are final" {
     start_kernel tdisp-notready
     tdisp_conf "Verifier=exec:$(verifier ok approve)"
     testdev_policy Driver=pci_testdev_drv
+    # the same devices without the TEE bit would be ordinary shared devices
+    policy 60-testdev-shared.policy <<EOF
+[Match]
+Vendor=1b36
+Device=0005
+TDISP=no
+[Policy]
+Action=shared
+Driver=pci_testdev_drv
+EOF
     tdisp_start
+    settle
     assert_no_driver $TDI
     [ "$(tsm_count lock $TDI)" -eq 0 ] || fail "locked before the TSM was ready"
     # kernel-abi.md §2: only after the TSM's change uevent may a device without tsm/ be taken as

@@ -302,11 +302,41 @@ EOF
     testdev_policy Driver=pci_testdev_drv Prepare=no
     tdisp_start
     wait_state $TDI denied
-    tdispd_log_has "TDISPD_REASON=.*no TSM ABI profile" || fail "no record naming the missing ABI profile"
+    # Under the forced profile the device offers no TDISP at all: the TDISP=yes rule does not match it,
+    # so DefaultAction= (deny) decides.
+    tdispd_log_has "TDISPD_DEVICE=$TDI.*TDISPD_STATE=denied.*TDISPD_RULE=default" ||
+        fail "no denied record by the default for a device without the forced profile"
     assert_no_driver $TDI
     run bash -c "grep -v '^#' '$KSTATE/writes.log' | grep -F '/tsm/' || true"
     assert_output ""
     assert_tsm $TDI lock ""
     assert_tsm_count 0 accept $TDI
     [ "$(verifier_started)" -eq 0 ] || fail "the verifier was asked without a lock"
+}
+
+@test "a driver forced onto the locked device is undone: unbound, unlocked, attested again, accepted once" {
+    tdisp_conf "Verifier=exec:$(verifier slow sleep 1 --once "$BATS_TEST_TMPDIR/slept")"
+    testdev_policy Driver=pci_testdev_drv
+    tdisp_start
+    wait_state $TDI attesting
+    # a kernel-internal probe that driver_override=none does not stop, while CONFIG_LOCKED
+    kctl load pci_testdev_drv >/dev/null
+    kctl force-bind $TDI pci_testdev_drv >/dev/null
+    wait_state $TDI running
+    assert_driver $TDI pci_testdev_drv
+    assert_tsm $TDI accept 1
+    tdispd_log_has "TDISPD_REASON=driver pci_testdev_drv bound while the device was locked" ||
+        fail "no record naming the foreign binding"
+    assert_tsm_count 2 lock $TDI ok
+    assert_tsm_count 1 unlock $TDI ok
+    assert_tsm_count 1 accept $TDI ok
+    # the only violation is the test's own forced probe; tdispd wrote nothing out of turn
+    assert_tsm_count 1 VIOLATION $TDI
+    run tsm_audit
+    assert_line --regexp "^VIOLATION	$TDI	driver pci_testdev_drv bound while CONFIG_LOCKED .*forced by the test"
+    # the run about the first lock was stopped; the verdict came on the second lock's evidence
+    [ "$(verifier_started)" -eq 2 ] && [ "$(verifier_runs)" -eq 1 ] ||
+        fail "expected 2 verifier runs, 1 answering; saw $(verifier_started), $(verifier_runs)"
+    grep -q 'lock generation 2.*"answer": "approve"' "$KSTATE/verifier.log" || fail "no approval of generation 2 evidence"
+    assert_verifier_clean
 }

@@ -31,6 +31,7 @@ setup_file() {
     line=$(grep -n '^Mode=' "$VM_DIR/guest/99-broken.conf" | cut -d: -f1)
     assert_record initrd CONFIG_INVALID
     run vm_records initrd CONFIG_INVALID
+    assert_success
     assert_output --partial "99-broken.conf:$line"
 }
 

@@ -43,6 +43,7 @@ setup_file() {
     assert_marker "initrd.pci.$NVME.driver" nvme
     assert_record initrd DEVICE_DECISION "TDISPD_DEVICE=$NVME" TDISPD_ACTION=shared
     run vm_records initrd DEVICE_DECISION "TDISPD_DEVICE=$NVME"
+    assert_success
     assert_output --partial 50-vm-test-nvme.policy
 }
 

@@ -94,7 +94,7 @@ build() {
     if [[ ! -s $img ]]; then
         stage_dracut
         # Drivers of the suite's device set and root file system; the test modules when built.
-        drivers="virtio_pci virtio_net virtio_blk virtio_rng e1000e nvme ext4 slimbus"
+        drivers="virtio_pci virtio_net virtio_blk virtio_rng e1000e nvme pci_stub ext4 slimbus"
         for mod in "$kmod_out"/*.ko; do
             [[ -e $mod ]] && drivers+=" $(basename "$mod" .ko)"
         done

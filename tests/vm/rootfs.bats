@@ -21,8 +21,10 @@ setup_file() {
     pid=$(vm_marker initrd.tdispd.MainPID)
     assert_marker initrd.tdispd.ActiveState active
     run vm_journal system -r "select(._PID == \"1\" and .UNIT == \"tdispd.service\" and ._RUNTIME_SCOPE == \"initrd\") | .MESSAGE"
+    assert_success
     assert_output --partial "Stopped tdispd.service"
     run vm_journal system -r "select(._PID == \"$pid\" and .PRIORITY <= \"3\") | .MESSAGE"
+    assert_success
     assert_output ""
 }
 
@@ -69,6 +71,7 @@ setup_file() {
     local pid
     pid=$(vm_marker system.tdispd.MainPID)
     run vm_journal system -r "select(._PID == \"$pid\" and (.TDISPD_DEVICE // \"\" | test(\"^(0000:00:0[2-8]|virtio)\"))) | select(.TDISPD_STATE == \"unbinding\" or .MESSAGE_ID == \"$(vm_message_id BINDING_REFUSED)\") | .MESSAGE"
+    assert_success
     assert_output ""
 }
 

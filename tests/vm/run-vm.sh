@@ -15,6 +15,7 @@
 #   0000:00:06.0  pcie-root-port   rp2, hotplug slot (0000:02:00.0)
 #   0000:00:07.0  pci-testdev      1b36:0005, the TDISP device once tsm_emu is loaded (tests/kmod/)
 #   0000:00:08.0  virtio-blk-pci   the root disk, with --rootfs only
+#   0000:00:09.0  pci-testdev      a second TDISP device (its evidence is not approved in "tdisp")
 #
 # OUTDIR receives console.log (ttyS0: firmware, kernel, systemd), test.log (ttyS1: the agent's
 # markers and blocks only), qemu.log, markers (the TDISPD-TEST lines), journal.json (tdispd's
@@ -54,8 +55,11 @@ rm -rf "$out"
 mkdir -p "$out"
 mon="$out/monitor.sock"
 
-append="console=ttyS0 panic=-1 rd.shell=0 rd.emergency=poweroff systemd.show_status=0 loglevel=4"
-append+=" systemd.journald.forward_to_console=0 tdispd.test=$scenario"
+# earlyprintk=...,keep: the kernel keeps printing through the driver-less early console even if the
+# serial port's driver is unbound (kernel lines then appear twice in console.log); the agent falls
+# back to it when ttyS1 fails.
+append="console=ttyS0 earlyprintk=serial,ttyS0,115200,keep panic=-1 rd.shell=0 rd.emergency=poweroff"
+append+=" systemd.show_status=0 loglevel=4 systemd.journald.forward_to_console=0 tdispd.test=$scenario"
 if [[ -n $rootfs ]]; then
     append+=" root=/dev/vda1 rw"
 fi
@@ -74,11 +78,18 @@ qemu=(qemu-system-x86_64 -accel tcg -machine q35 -m 1024 -smp 1 -cpu max
     -device pcie-root-port,id=rp1,chassis=1,slot=1,addr=0x5
     -device pcie-root-port,id=rp2,chassis=2,slot=2,addr=0x6
     -device pci-testdev,addr=0x7
+    -device pci-testdev,addr=0x9
     -netdev user,id=nh1,restrict=on -netdev user,id=nh2,restrict=on)
 if [[ -n $disk ]]; then
     # shellcheck disable=SC2054
     qemu+=(-drive "if=none,id=root,file=$disk,format=raw,snapshot=on"
         -device virtio-blk-pci,drive=root,addr=0x8)
+fi
+
+# Extra QEMU options for debugging, e.g. TDISPD_VM_QEMU_ARGS="-d cpu_reset -D /tmp/qemu.log".
+if [[ -n ${TDISPD_VM_QEMU_ARGS-} ]]; then
+    read -r -a extra <<< "$TDISPD_VM_QEMU_ARGS"
+    qemu+=("${extra[@]}")
 fi
 
 monitor() {
@@ -100,7 +111,8 @@ start=$SECONDS
 qpid=$!
 trap 'kill "$qpid" 2> /dev/null || true' EXIT
 
-handled=0
+# Each request is carried out once (in kernel-log fallback it may be printed twice).
+declare -A handled=()
 timed_out=
 while kill -0 "$qpid" 2> /dev/null; do
     if ((SECONDS - start > VM_TIMEOUT)); then
@@ -108,20 +120,26 @@ while kill -0 "$qpid" 2> /dev/null; do
         kill "$qpid" 2> /dev/null || true
         break
     fi
-    mapfile -t requests < <(grep -a -o 'TDISPD-TEST: host\.request=[A-Za-z0-9_-]*' "$out/test.log" 2> /dev/null || true)
-    while ((handled < ${#requests[@]})); do
-        handle_request "${requests[handled]#*=}"
-        handled=$((handled + 1))
-    done
+    while read -r request; do
+        request=${request#*=}
+        [[ -n $request && -z ${handled[$request]-} ]] || continue
+        handled[$request]=1
+        handle_request "$request"
+    done < <(cat "$out/test.log" "$out/console.log" 2> /dev/null |
+        grep -a -o 'TDISPD-TEST: host\.request=[A-Za-z0-9_-]*' || true)
     sleep 0.5
 done
 wait "$qpid" 2> /dev/null || true
 trap - EXIT
 echo "$((SECONDS - start))" > "$out/time"
 
-# The agent's output, split into facts and blocks; CRs from the tty are dropped.
+# The agent's output, split into facts and blocks; CRs from the tty are dropped. What it had to send
+# through the kernel log (ttyS1 failed) is cut out of console.log into kmsg.txt.
 tr -d '\r' < "$out/test.log" > "$out/test.clean"
-grep -a '^TDISPD-TEST: ' "$out/test.clean" | sed 's/^TDISPD-TEST: //' > "$out/markers" || true
+tr -d '\r' < "$out/console.log" | grep -a -o 'TDISPD-TEST.*' | awk '!seen[$0]++' |
+    sed 's/^TDISPD-TEST-LINE //' > "$out/kmsg.txt" || true
+cat "$out/test.clean" "$out/kmsg.txt" | grep -a '^TDISPD-TEST: ' | sed 's/^TDISPD-TEST: //' |
+    awk '!seen[$0]++' > "$out/markers" || true
 for phase in initrd system; do
     awk -v b="TDISPD-TEST-BEGIN $phase.journal" -v e="TDISPD-TEST-END $phase.journal" \
         '$0 == e { p = 0 } p { print } $0 == b { p = 1 }' "$out/test.clean" > "$out/journal-$phase.json"

@@ -17,6 +17,7 @@ NVME=0000:00:04.0
 ROOT_PORT1=0000:00:05.0
 ROOT_PORT2=0000:00:06.0
 TESTDEV=0000:00:07.0
+TESTDEV2=0000:00:09.0
 ROOT_DISK=0000:00:08.0
 HOTPLUG_E1000E=0000:01:00.0
 HOTPLUG_VIRTIO_NET=0000:02:00.0
@@ -51,6 +52,12 @@ vm_assert_finished() {
         tr -d '\r' < "$VM_RUN/console.log" 2> /dev/null | grep -av '^$' | tail -n 40
         echo "last markers:"
         tail -n 5 "$VM_RUN/markers" 2> /dev/null
+        return 1
+    fi
+    if grep -q '\.output=kmsg$' "$VM_RUN/markers"; then
+        echo "ttyS1 stopped working (was the serial port unbound?); the agent fell back to the kernel"
+        echo "log, see $VM_RUN/kmsg.txt; tdispd said:"
+        grep -a 'tdispd\[' "$VM_RUN/kmsg.txt" | tail -n 40
         return 1
     fi
 }
@@ -97,7 +104,10 @@ vm_message_id() {
 vm_journal() {
     local phase="$1"
     shift
-    [[ -s $VM_RUN/journal-$phase.json ]] || { echo "no $phase journal in $VM_RUN" >&2; return 1; }
+    if [[ ! -s $VM_RUN/journal-$phase.json ]]; then
+        echo "no $phase journal in $VM_RUN (if ttyS1 failed, the agent sent text to kmsg.txt)" >&2
+        return 1
+    fi
     jq -c "$@" "$VM_RUN/journal-$phase.json"
 }
 
@@ -167,6 +177,7 @@ assert_policy_end_state() {
     assert_marker "$phase.pci.$NVME.driver" nvme || return 1
     assert_marker "$phase.pci.$E1000E.driver" - || return 1
     assert_marker "$phase.pci.$TESTDEV.driver" - || return 1
+    assert_marker "$phase.pci.$TESTDEV2.driver" - || return 1
     # Nothing else is bound, except the built-in port driver of the root ports.
     allowed=" $VIRTIO_NET=virtio-pci $NVME=nvme $ROOT_PORT1=pcieport $ROOT_PORT2=pcieport $* "
     bound=$(vm_bound_pci "$phase")

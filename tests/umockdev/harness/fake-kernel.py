@@ -9,13 +9,16 @@
                           syscalls, tests send "C\\0verb\\0args…" (see ctl)
         DIR/notify.sock   NOTIFY_SOCKET for the program: every sd_notify() line goes to DIR/notify.log
       and writes DIR/umockdev-dir (the testbed root, for UMOCKDEV_DIR), then DIR/ready.
-      DIR/writes.log records each write (path, value, result); DIR/kernel.log what the kernel did.
+      DIR/writes.log records each write (path, value, result); DIR/kernel.log what the kernel did;
+      DIR/tsm-audit.log the TSM's operations and violations, DIR/evidence/ the TDISP evidence.
   fake-kernel.py ctl --state DIR VERB [ARG…]
       One request to the running fake kernel; prints its answer, exits 0 on success, 1 on failure.
       Verbs: plug KEY [race] | unplug KEY | replace KEY NEWKEY | newbus BUS [KEY…] | load MODULE | bind DEV DRV |
       force-bind DEV DRV | unbind DEV | uevent DEV ACTION | fail-probe DEV ERRNO|off |
       set-override DEV VALUE | modload allow|refuse | feature modules-autoprobe | untracked |
       state | ping
+      TSM (tsm.py): tsm-ready [TSM] | tsm-fail DEV lock|unlock|accept ERRNO [COUNT] |
+      tsm-error DEV | tsm-state DEV
   fake-kernel.py build-modules --modules-list FILE --modprobe-d DIR --root DIR --kver KVER
       Builds ROOT/lib/modules/KVER (see modules.py).
   fake-kernel.py listen --out FILE

@@ -11,6 +11,10 @@
 #   TDISPD-TEST: host.request=<name>                   ask the host to act (QEMU monitor)
 #   TDISPD-TEST-BEGIN <phase>.<name> / TDISPD-TEST-END <phase>.<name>   a block (journal, output)
 #
+# Should ttyS1 stop working (a tdispd that unbinds the serial port), the agent falls back to the
+# kernel log: facts and tdispd's journal as text go to /dev/kmsg, which the kernel prints on its
+# early console (earlyprintk=...,keep, driver-less) and run-vm.sh picks up from console.log.
+#
 # "agent setup" runs before tdispd (scenario preparation: e.g. a broken configuration); "agent run"
 # runs after tdispd started or failed, waits until device bindings are stable, acts, reports.
 set -u
@@ -27,19 +31,42 @@ for arg in $(< /proc/cmdline); do
     esac
 done
 
-exec 3> "$OUT" || exit 1
+KMSG=
+exec 3> "$OUT" || KMSG=1
 stty -F "$OUT" raw -echo 2> /dev/null
 
+# emit LINE: one line to the host, on ttyS1 or else through the kernel log (priority "crit", so that
+# the quiet console shows it; the kernel cuts records at about 1000 bytes).
+emit() {
+    if [[ -z $KMSG ]] && printf '%s\n' "$1" >&3 2> /dev/null; then
+        return 0
+    fi
+    KMSG=1
+    printf '<2>%s\n' "${1:0:900}" > /dev/kmsg 2> /dev/null
+}
+
+# Copies standard input to the host: as is on ttyS1, line by line through the kernel log otherwise.
+emit_stream() {
+    local line
+    if [[ -z $KMSG ]] && cat >&3 2> /dev/null; then
+        return 0
+    fi
+    KMSG=1
+    while IFS= read -r line; do
+        emit "TDISPD-TEST-LINE $line"
+    done
+}
+
 marker() {
-    printf 'TDISPD-TEST: %s.%s=%s\n' "$PHASE" "$1" "$2" >&3
+    emit "TDISPD-TEST: $PHASE.$1=$2"
 }
 
 block_begin() {
-    printf 'TDISPD-TEST-BEGIN %s.%s\n' "$PHASE" "$1" >&3
+    emit "TDISPD-TEST-BEGIN $PHASE.$1"
 }
 
 block_end() {
-    printf 'TDISPD-TEST-END %s.%s\n' "$PHASE" "$1" >&3
+    emit "TDISPD-TEST-END $PHASE.$1"
 }
 
 uptime_s() {
@@ -165,16 +192,24 @@ report_state() {
 }
 
 report_journal() {
+    if [[ -n $KMSG ]]; then
+        # The kernel log cannot carry JSON records (too long): tdispd's messages as text instead.
+        block_begin journal-tdispd-text
+        journalctl -b -u tdispd.service -o short-monotonic --no-pager 2> /dev/null | emit_stream
+        block_end journal-tdispd-text
+        return
+    fi
     block_begin journal
-    journalctl -b -u tdispd.service -o json --no-pager >&3 2> /dev/null
+    journalctl -b -u tdispd.service -o json --no-pager 2> /dev/null | emit_stream
     block_end journal
     block_begin journal-text
-    journalctl -b -o short-monotonic --no-pager >&3 2> /dev/null
+    journalctl -b -o short-monotonic --no-pager 2> /dev/null | emit_stream
     block_end journal-text
 }
 
 finish() {
     marker uptime "$(uptime_s)"
+    [[ -n $KMSG ]] && marker output kmsg
     marker end 1
     exec 3>&-
     systemctl --no-block poweroff
@@ -197,13 +232,13 @@ scenario_hotplug() {
     udevadm monitor --kernel --subsystem-match=pci > /run/tdispd-test-uevents 2>&1 &
     mon=$!
     sleep 1
-    printf 'TDISPD-TEST: host.request=hotplug-e1000e\n' >&3
+    emit 'TDISPD-TEST: host.request=hotplug-e1000e'
     if wait_for_path "$dev" 90; then
         marker hotplug.e1000e.appeared "$(uptime_s)"
     else
         marker hotplug.e1000e.appeared no
     fi
-    printf 'TDISPD-TEST: host.request=hotplug-virtio-net\n' >&3
+    emit 'TDISPD-TEST: host.request=hotplug-virtio-net'
     if wait_for_path "$dev2" 90; then
         marker hotplug.virtio.appeared "$(uptime_s)"
     else
@@ -253,12 +288,64 @@ scenario_tsm() {
     marker tsm.class "$(cd /sys/class/tsm 2> /dev/null && echo *)"
     systemctl stop tdispd.service
     block_begin tsm-selftest
-    TSM_EVIDENCE_DUMP="$TEST_DATA/tsm-evidence-dump" "$TEST_DATA/devsec-selftest.sh" >&3 2>&1
+    TSM_EVIDENCE_DUMP="$TEST_DATA/tsm-evidence-dump" "$TEST_DATA/devsec-selftest.sh" > /run/tdispd-test-selftest 2>&1
     rc=$?
+    emit_stream < /run/tdispd-test-selftest
     block_end tsm-selftest
     marker tsm.selftest_rc "$rc"
     systemctl start tdispd.service
     wait_stable 60 tsm.settle
+}
+
+# Waits until tdispd logged one of the given states for a device (max $3 s).
+wait_device_state() {
+    local dev="$1" states="$2" limit="$3" start=$SECONDS st
+    while ((SECONDS - start < limit)); do
+        for st in $states; do
+            if [[ -n $(journalctl -q -u tdispd.service -o cat "TDISPD_DEVICE=$dev" "TDISPD_STATE=$st" 2> /dev/null | head -n1) ]]; then
+                marker "tdisp.$dev.reached" "$st"
+                return 0
+            fi
+        done
+        sleep 1
+    done
+    marker "tdisp.$dev.reached" "timeout"
+}
+
+report_tdisp() {
+    local dbg=/sys/kernel/debug/tsm_emu d v
+    grep -q ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
+    for d in 0000:00:07.0 0000:00:09.0; do
+        read -r v < "/sys/bus/pci/devices/$d/tsm/lock"
+        marker "tdisp.$d.lock" "$v"
+        read -r v < "/sys/bus/pci/devices/$d/tsm/accept"
+        marker "tdisp.$d.accept" "$v"
+        read -r v < "$dbg/$d/state"
+        marker "tdisp.$d.emu_state" "$v"
+    done
+    read -r v < "$dbg/violations"
+    marker tdisp.violations "$v"
+    marker tdisp.encrypted_mmio "$(grep -c 'PCI MMIO Encrypted' /proc/iomem)"
+    block_begin tsm-emu-log
+    cat "$dbg/event_log" "$dbg/violation_log" | emit_stream
+    grep -i 'encrypted' /proc/iomem | emit_stream
+    block_end tsm-emu-log
+}
+
+scenario_tdisp() {
+    wait_device_state 0000:00:07.0 "running failed denied" 90
+    wait_device_state 0000:00:09.0 "denied failed shared removing" 90
+    wait_stable 30 tdisp.settle
+    # The relying party's approval locks the topology (TopologyLock=on-approval): a device that
+    # appears now must never get a driver, not even a trusted virtio-net.
+    emit 'TDISPD-TEST: host.request=hotplug-virtio-net'
+    if wait_for_path /sys/bus/pci/devices/0000:02:00.0 90; then
+        marker tdisp.hotplug.appeared "$(uptime_s)"
+    else
+        marker tdisp.hotplug.appeared no
+    fi
+    wait_stable 30 tdisp.hotplug.settle
+    report_tdisp
 }
 
 run() {
@@ -271,6 +358,7 @@ run() {
         initrd:hotplug) scenario_hotplug ;;
         initrd:kill9) scenario_kill9 ;;
         initrd:tsm) scenario_tsm ;;
+        initrd:tdisp) scenario_tdisp ;;
     esac
     report_state
     marker reported_at "$(uptime_s)"
@@ -286,9 +374,68 @@ run() {
     finish
 }
 
+# be64 SIZE: SIZE as 8 bytes, big-endian (the framing of tdispd's evidence digests).
+be64() {
+    local i out=
+    for ((i = 56; i >= 0; i -= 8)); do
+        out+=$(printf '\\x%02x' $(((${1} >> i) & 255)))
+    done
+    printf '%b' "$out"
+}
+
+# The certificates digest of one device (tdispd-verifier(7)), computed here from the objects the
+# kmod engineer's tool reads, independently of tdispd's own implementation.
+certificates_digest() {
+    local dir="$1" t size
+    {
+        printf 'tdispd-certificates-v1\0'
+        for t in cert0 cert1 cert2 cert3 cert4 cert5 cert6 cert7; do
+            [[ -f $dir/$t.bin ]] || continue
+            size=$(wc -c < "$dir/$t.bin")
+            printf '%s\0' "$t"
+            be64 "$size"
+            cat "$dir/$t.bin"
+        done
+    } | sha384sum | cut -d' ' -f1
+}
+
+# TDISP end to end: the emulated TSM on both pci-testdevs, a rule that accepts them with a local
+# verifier whose reference values approve the first device's certificates and not the second's.
+setup_tdisp() {
+    local dir=/run/tdispd-test/evidence digest
+    modprobe tsm_emu
+    mkdir -p "$dir"
+    "$TEST_DATA/tsm-evidence-dump" -t cert0,cert1,cert2,cert3,cert4,cert5,cert6,cert7 -o "$dir" \
+        0000:00:07.0 > /run/tdispd-test/evidence.txt 2>&1
+    marker setup.tdisp.evidence_dump_rc "$?"
+    digest=$(certificates_digest "$dir")
+    marker setup.tdisp.certificates "sha384:$digest"
+    mkdir -p /etc/tdispd/policy.d
+    cat > /etc/tdispd/vm-test-reference-values.json << EOT
+{ "version": 1,
+  "devices": [
+    { "match": { "path": "0000:00:07.0" }, "certificates": "sha384:$digest" },
+    { "match": { "path": "0000:00:09.0" },
+      "certificates": "sha384:$(printf '%096d' 0)" } ] }
+EOT
+    cat > /etc/tdispd/policy.d/40-vm-test-tdisp.policy << EOT
+# VM suite, scenario "tdisp": the emulated TDISP devices, accepted when the reference values say so.
+[Match]
+Bus=pci
+Vendor=0x1b36
+Device=0x0005
+
+[Policy]
+Action=accept
+Driver=pci-stub
+Verifier=local:/etc/tdispd/vm-test-reference-values.json
+EOT
+}
+
 # Runs before tdispd.service.
 setup() {
     case "$SCENARIO" in
+        tdisp) setup_tdisp ;;
         badconfig)
             mkdir -p /etc/tdispd.conf.d
             cp "$TEST_DATA/99-broken.conf" /etc/tdispd.conf.d/99-broken.conf

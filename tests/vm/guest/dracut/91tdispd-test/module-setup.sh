@@ -41,5 +41,5 @@ install() {
 
     # The agent's tools, and the TSM self-test's (dd, env, mktemp, mount, printf, rm, sha256sum).
     inst_multiple awk basename cat cp cut date dd env find grep head kill ls mkdir mktemp modprobe \
-        mount printf readlink rm sed sha256sum sleep sort stty timeout tr
+        mount od printf readlink rm sed sha256sum sha384sum sleep sort stty timeout tr wc
 }
