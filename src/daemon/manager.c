@@ -13,6 +13,7 @@
 #include <time.h>
 #include <systemd/sd-daemon.h>
 
+#include "api.h"
 #include "binder.h"
 #include "fileio.h"
 #include "lockdown.h"
@@ -62,6 +63,8 @@ int manager_new(const ManagerOptions *options, Manager **ret) {
 Manager *manager_free(Manager *m) {
         if (!m)
                 return NULL;
+        /* First: Monitor and ListDevices calls in progress refer to the registry. */
+        api_free(m->api);
         registry_free(m->registry);
         sd_device_monitor_unref(m->monitor);
         module_loader_free(m->kmod);
@@ -575,6 +578,8 @@ static int manager_process(Manager *m, Outcome *o) {
                 /* A copy: executing may grow (and move) the array. */
                 Record rec = o->records[i];
 
+                api_broadcast_record(m->api, &rec);
+
                 if (IN_SET(rec.type, RECORD_TOPOLOGY_LOCKED, RECORD_TOPOLOGY_VIOLATION)) {
                         manager_topology_record(m, &rec);
                         continue;
@@ -738,6 +743,7 @@ static int manager_handle_uevent(sd_device_monitor *monitor, sd_device *dev, voi
                 if (d) {
                         m->counts[d->state]--;
                         log_info("%s: removed (was %s).", d->info->sysname, device_state_to_string(d->state));
+                        api_broadcast_device_removed(m->api, d);
                         registry_remove(m->registry, d, &o);
                 }
                 break;
@@ -863,12 +869,20 @@ static bool manager_any_tsm_group(void) {
         return found;
 }
 
+/* Not fatal: without the API every device is still guarded; only tdispctl cannot reach tdispd. */
+static void manager_start_api(Manager *m) {
+        int r = api_new(m, manager_process, &m->api);
+        if (r < 0)
+                log_error_errno(r, "Failed to set up the control API, continuing without it: %m");
+}
+
 int manager_start(Manager *m) {
         bool audit;
         int r;
 
         if (m->config->mode == MODE_OFF) {
                 log_notice("Mode=off: not managing devices; the kernel's default binding behaviour applies.");
+                manager_start_api(m);
                 (void) sd_notify(false, "READY=1\nSTATUS=Mode=off: not managing devices");
                 return 0;
         }
@@ -941,6 +955,7 @@ int manager_start(Manager *m) {
         manager_update_status(m);
         log_struct_internal(LOG_INFO, 0, MESSAGE_ID_MANAGER_READY, NULL, "Ready (%s): %s", mode_to_string(m->config->mode),
                             strna(m->status));
+        manager_start_api(m);
         (void) sd_notifyf(false, "READY=1\nSTATUS=%s", strna(m->status));
         return 0;
 }

@@ -53,6 +53,7 @@ struct Manager {
         bool ready;
 
         Tsm tsm;                                /* the devsec TSM, once discovered */
+        struct Api *api;                        /* the control socket; NULL if it could not be set up */
         StateFile *saved_state;                 /* the previous instance's, while its snapshot is in use */
         bool state_dirty;                       /* a write of the state file is scheduled */
         bool state_corrupt;                     /* the previous state file did not parse */
