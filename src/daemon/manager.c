@@ -941,13 +941,6 @@ int manager_start(Manager *m) {
                 return log_error_errno(r, "Failed to enumerate devices: %m");
         persist_finish_restore(m->registry);
 
-        if ((m->config->topology_lock == TOPOLOGY_LOCK_AT_READY || m->state_corrupt) &&
-            m->config->mode == MODE_ENFORCE) {
-                r = manager_lock_topology(m);
-                if (r < 0 && r != -EALREADY)
-                        log_error_errno(r, "Failed to lock the device topology: %m");
-        }
-
         m->ready = true;
         r = manager_save_state(m);
         if (r < 0)
@@ -957,5 +950,16 @@ int manager_start(Manager *m) {
                             strna(m->status));
         manager_start_api(m);
         (void) sd_notifyf(false, "READY=1\nSTATUS=%s", strna(m->status));
+
+        /* After the first full pass (and READY=1): every device present has been seen, so none of them
+         * is an intruder. */
+        if ((m->config->topology_lock == TOPOLOGY_LOCK_AT_READY || m->state_corrupt || m->topology_lock_pending) &&
+            m->config->mode == MODE_ENFORCE) {
+                m->topology_lock_pending = false;
+                r = manager_lock_topology(m);
+                if (r < 0 && r != -EALREADY)
+                        log_error_errno(r, "Failed to lock the device topology: %m");
+        }
+
         return 0;
 }

@@ -57,6 +57,7 @@ struct Manager {
         StateFile *saved_state;                 /* the previous instance's, while its snapshot is in use */
         bool state_dirty;                       /* a write of the state file is scheduled */
         bool state_corrupt;                     /* the previous state file did not parse */
+        bool topology_lock_pending;             /* approved during the first pass: lock once it is done */
 };
 
 int manager_new(const ManagerOptions *options, Manager **ret);

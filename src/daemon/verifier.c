@@ -83,6 +83,10 @@ static void verifier_maybe_lock_topology(Manager *m, bool approve, bool lock_top
 
         if (!approve || !lock_topology || m->config->topology_lock != TOPOLOGY_LOCK_ON_APPROVAL)
                 return;
+        if (!m->ready) {
+                m->topology_lock_pending = true;
+                return;
+        }
         r = manager_lock_topology(m);
         if (r < 0 && r != -EALREADY)
                 log_error_errno(r, "Failed to lock the device topology: %m");
@@ -168,8 +172,14 @@ static int verifier_local(Manager *m, Device *d, const char *path, const char *d
 
         /* Reference values have no say about the topology: an approval locks it when configured to. The
          * lock only shuts out devices that appear later; those already here carry on. */
-        if (approve && m->config->topology_lock == TOPOLOGY_LOCK_ON_APPROVAL && !m->registry->topology_locked)
+        if (approve && m->config->topology_lock == TOPOLOGY_LOCK_ON_APPROVAL && !m->registry->topology_locked) {
+                /* During the first pass the devices not walked yet are not intruders: lock after it. */
+                if (!m->ready) {
+                        m->topology_lock_pending = true;
+                        return 0;
+                }
                 return registry_lock_topology(m->registry, now(CLOCK_REALTIME), o);
+        }
         return 0;
 }
 
