@@ -285,7 +285,7 @@ static int execute(Registry *reg, Device *d, const Record *rec, Outcome *o, Coun
                 if (r < 0)
                         return r;
                 return observe(reg, d, s, o);
-        case DEVICE_ACTION_PIN_NONE:
+        case DEVICE_ACTION_PIN:
                 c->pins++;
                 s->override_none = true;
                 return 0;

@@ -49,7 +49,7 @@ DEFINE_STRING_TABLE_LOOKUP(device_state, DeviceState, _DEVICE_STATE_MAX);
 
 static const char *const device_action_table[_DEVICE_ACTION_MAX] = {
         [DEVICE_ACTION_UNBIND] = "unbind",
-        [DEVICE_ACTION_PIN_NONE] = "pin-none",
+        [DEVICE_ACTION_PIN] = "pin",
         [DEVICE_ACTION_BIND] = "bind",
         [DEVICE_ACTION_REMOVE] = "remove",
         [DEVICE_ACTION_ARM_TIMER] = "arm-timer",
@@ -289,7 +289,7 @@ static int device_enter_intruder(Registry *reg, Device *d, Outcome *o) {
                 return r;
         if (reg->config->on_topology_violation == TOPOLOGY_VIOLATION_REMOVE)
                 return device_enter_and_request(reg, d, DEVICE_REMOVING, DEVICE_ACTION_REMOVE, NULL, o);
-        return device_enter_and_request(reg, d, DEVICE_DENIED, DEVICE_ACTION_PIN_NONE, NULL, o);
+        return device_enter_and_request(reg, d, DEVICE_DENIED, DEVICE_ACTION_PIN, NULL, o);
 }
 
 /* --- TDISP --- */
@@ -388,12 +388,12 @@ static int device_evaluate_tdisp(Registry *reg, Device *d, Outcome *o) {
                         r = device_set_reason(d, "waiting for the TSM to announce readiness");
                         if (r < 0)
                                 return r;
-                        return device_enter_and_request(reg, d, DEVICE_WAITING_TSM, DEVICE_ACTION_PIN_NONE, NULL, o);
+                        return device_enter_and_request(reg, d, DEVICE_WAITING_TSM, DEVICE_ACTION_PIN, NULL, o);
                 }
                 r = device_set_reason(d, "the kernel offers no TSM interface (tsm/) for this device");
                 if (r < 0)
                         return r;
-                return device_enter_and_request(reg, d, DEVICE_NO_TSM, DEVICE_ACTION_PIN_NONE, NULL, o);
+                return device_enter_and_request(reg, d, DEVICE_NO_TSM, DEVICE_ACTION_PIN, NULL, o);
         }
 
         if (d->accepted) {
@@ -467,8 +467,16 @@ static int device_evaluate(Registry *reg, Device *d, Outcome *o) {
 
         if (driver) {
                 verdict = device_check_driver(reg, d, driver, d->info->driver_module, d->info->driver_builtin);
-                if (driver_verdict_allowed(verdict))
+                if (driver_verdict_allowed(verdict)) {
+                        /* A binding we did not make (a built-in, or a module loaded before us) is kept,
+                         * and pinned like ours so that no other driver can take the device later. */
+                        if (d->state != DEVICE_BINDING && !mode_is_audit(reg)) {
+                                r = device_request(reg, d, DEVICE_ACTION_PIN, driver, o);
+                                if (r < 0)
+                                        return r;
+                        }
                         return device_enter_bound(reg, d, DEVICE_BOUND, o);
+                }
 
                 r = device_refuse_binding(reg, d, driver, verdict, o);
                 if (r < 0)
@@ -485,19 +493,19 @@ static int device_evaluate(Registry *reg, Device *d, Outcome *o) {
                 r = device_set_reason(d, "its policy depends on TDISP=, and the TSM is not ready yet");
                 if (r < 0)
                         return r;
-                return device_enter_and_request(reg, d, DEVICE_WAITING_TSM, DEVICE_ACTION_PIN_NONE, NULL, o);
+                return device_enter_and_request(reg, d, DEVICE_WAITING_TSM, DEVICE_ACTION_PIN, NULL, o);
         }
 
         switch (action) {
         case POLICY_ACTION_DENY:
-                return device_enter_and_request(reg, d, DEVICE_DENIED, DEVICE_ACTION_PIN_NONE, NULL, o);
+                return device_enter_and_request(reg, d, DEVICE_DENIED, DEVICE_ACTION_PIN, NULL, o);
 
         case POLICY_ACTION_REMOVE:
                 return device_enter_and_request(reg, d, DEVICE_REMOVING, DEVICE_ACTION_REMOVE, NULL, o);
 
         case POLICY_ACTION_ACCEPT:
                 /* Only in audit mode: report what would happen to a TDISP device before its pipeline. */
-                return device_enter_and_request(reg, d, DEVICE_NO_TSM, DEVICE_ACTION_PIN_NONE, NULL, o);
+                return device_enter_and_request(reg, d, DEVICE_NO_TSM, DEVICE_ACTION_PIN, NULL, o);
 
         case POLICY_ACTION_SHARED:
                 parent = registry_find_parent(reg, d);
@@ -682,7 +690,7 @@ int device_dispatch(Registry *reg, Device *d, const DeviceEvent *ev, Outcome *o)
                 r = device_set_reason(d, "remove failed (%s), denied instead", strerror(-ev->error));
                 if (r < 0)
                         return r;
-                return device_enter_and_request(reg, d, DEVICE_DENIED, DEVICE_ACTION_PIN_NONE, NULL, o);
+                return device_enter_and_request(reg, d, DEVICE_DENIED, DEVICE_ACTION_PIN, NULL, o);
 
         case DEVICE_EVENT_TIMER:
                 switch (d->state) {

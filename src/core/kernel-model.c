@@ -131,9 +131,9 @@ static int model_execute(KernelModel *k, Device *d, const Record *rec, Outcome *
                         return r;
                 return model_observe(k, d, md, o);
 
-        case DEVICE_ACTION_PIN_NONE:
+        case DEVICE_ACTION_PIN:
                 if (md->has_override)
-                        snprintf(md->override, sizeof(md->override), "none");
+                        snprintf(md->override, sizeof(md->override), "%s", rec->driver ?: "none");
                 return 0;
 
         case DEVICE_ACTION_BIND: {

@@ -44,7 +44,7 @@ DECLARE_STRING_TABLE_LOOKUP(device_state, DeviceState);
 
 typedef enum DeviceActionType {
         DEVICE_ACTION_UNBIND,           /* detach record.driver */
-        DEVICE_ACTION_PIN_NONE,         /* driver_override = "none", where the bus has it */
+        DEVICE_ACTION_PIN,              /* driver_override = record.driver, or "none" without one */
         DEVICE_ACTION_BIND,             /* resolve, check, load, pin and bind; record.driver if the rule names one */
         DEVICE_ACTION_REMOVE,           /* write 1 to the device's remove attribute */
         DEVICE_ACTION_ARM_TIMER,        /* deliver DEVICE_EVENT_TIMER after record.usec */

@@ -356,6 +356,27 @@ static void test_topology_lock(void) {
         Device *d = registry_get(f.model.registry, late->syspath);
         assert(d->state == DEVICE_DENIED && !late->bound && d->topology_intruder);
 
+        /* What an in-snapshot device's driver creates after the lock belongs (another bus); what the
+         * host plugs in behind it does not (the same bus); the kernel's virtual devices never count. */
+        ModelDevice *child = model_add_device(&f.model, "/sys/devices/pci0000:00/0000:00:05.0/virtio7", "virtio",
+                                              0x1af4, 1);
+        model_device_add_candidate(child, "virtio_net", "virtio_net");
+        child->present = false;
+        assert(model_hotplug(&f.model, child, -1) >= 0);
+        child->intruder = false;
+        assert(!registry_get(f.model.registry, child->syspath)->topology_intruder);
+        ModelDevice *behind = model_add_device(&f.model, "/sys/devices/pci0000:00/0000:00:05.0/0000:05:00.0", "pci",
+                                               0x1af4, 0x1041);
+        behind->present = false;
+        assert(model_hotplug(&f.model, behind, -1) >= 0);
+        assert(registry_get(f.model.registry, behind->syspath)->topology_intruder);
+        ModelDevice *wq = model_add_device(&f.model, "/sys/devices/virtual/workqueue/nvme-wq", "workqueue", 0, 0);
+        wq->present = false;
+        assert(model_hotplug(&f.model, wq, -1) >= 0);
+        wq->intruder = false;
+        assert(!registry_get(f.model.registry, wq->syspath)->topology_intruder);
+        check(&f);
+
         /* A locked device that disappears is reported. */
         Device *tdi = tdi_device(&f);
         registry_remove(f.model.registry, tdi, &o);

@@ -19,9 +19,11 @@
 #include <time.h>
 
 #include "api.h"
+#include "base64.h"
 #include "build-config.h"
 #include "config-load.h"
 #include "device-list.h"
+#include "evidence.h"
 #include "policy-draft.h"
 #include "strv.h"
 #include "table.h"
@@ -34,6 +36,8 @@ enum {
         EXIT_ACCESS_DENIED = 4,
         EXIT_NO_SUCH_DEVICE = 5,
         EXIT_CONFIG_INVALID = 6,
+        EXIT_STALE_EVIDENCE = 7,        /* the verdict named other evidence than the current one */
+        EXIT_WRONG_STATE = 8,           /* no verdict awaited, no evidence, not TDISP, already locked */
 };
 
 /* A reload decides every device again; give it time. */
@@ -57,6 +61,10 @@ static bool arg_offline;
 static const char *arg_output_dir;
 static bool arg_force;
 static char **arg_buses;
+static const char *arg_digest;
+static const char *arg_reason;
+static bool arg_lock_topology;
+static bool arg_all;
 
 /* --- output helpers --- */
 
@@ -76,10 +84,12 @@ static bool use_color(void) {
         return isatty(STDOUT_FILENO) && !getenv("NO_COLOR") && !streq_ptr(term, "dumb");
 }
 
+/* An empty reply ("parameters" left out) prints as {}. */
 static int print_json(json_object *o) {
+        static const char empty[] = "{}";
         int flags = JSON_C_TO_STRING_NOSLASHESCAPE |
                     (arg_json == JSON_PRETTY ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN);
-        const char *s = json_object_to_json_string_ext(o, flags);
+        const char *s = o ? json_object_to_json_string_ext(o, flags) : empty;
 
         if (!s)
                 return fail(EXIT_FAILURE, "Out of memory.");
@@ -126,6 +136,14 @@ static const char *state_color(const char *state) {
                         return NULL;
         /* Everything else is on its way somewhere, or waiting. */
         return ANSI_YELLOW;
+}
+
+static const char *verdict_color(const char *verdict) {
+        if (streq_ptr(verdict, "approved"))
+                return ANSI_GREEN;
+        if (streq_ptr(verdict, "rejected"))
+                return ANSI_RED;
+        return NULL;
 }
 
 /* "8086:10d3", or "-" for a device without identifiers. */
@@ -190,6 +208,28 @@ static int reply_error(const VarlinkReply *reply) {
                 return fail(EXIT_CONFIG_INVALID,
                             "Reload refused, the running configuration stays in force: %s",
                             strna(get_string(p, "message")));
+        if (streq(reply->error, API_PREFIX "StaleEvidence"))
+                return fail(EXIT_STALE_EVIDENCE,
+                            "Refused: %s is not the evidence of %s read after its current lock (that is %s). "
+                            "Judge its current evidence (tdispctl evidence %s).",
+                            strna(get_string(p, "given")), strna(get_string(p, "device")),
+                            get_string(p, "expected") ?: "none", strna(get_string(p, "device")));
+        if (streq(reply->error, API_PREFIX "NotAwaitingVerdict"))
+                return fail(EXIT_WRONG_STATE, "%s awaits no verdict: it is %s, not attesting.",
+                            strna(get_string(p, "device")), strna(get_string(p, "state")));
+        if (streq(reply->error, API_PREFIX "NoEvidence"))
+                return fail(EXIT_WRONG_STATE, "No evidence of %s was read after its current lock.",
+                            strna(get_string(p, "device")));
+        if (streq(reply->error, API_PREFIX "EvidenceTooLarge"))
+                return fail(EXIT_FAILURE,
+                            "The %s object of %s (%" PRIi64 " bytes) is too large for the control API.",
+                            strna(get_string(p, "type")), strna(get_string(p, "device")), get_int(p, "size", 0));
+        if (streq(reply->error, API_PREFIX "TopologyAlreadyLocked"))
+                return fail(EXIT_WRONG_STATE, "The device topology is locked already.");
+        if (streq(reply->error, API_PREFIX "NotTdisp"))
+                return fail(EXIT_WRONG_STATE,
+                            "%s is not accepted as a TDISP device (policy Action=accept, Mode=enforce).",
+                            strna(get_string(p, "device")));
         if (streq(reply->error, API_PREFIX "SystemError"))
                 return fail(EXIT_FAILURE, "tdispd failed: %s", strna(get_string(p, "message")));
         if (streq(reply->error, VARLINK_ERROR_METHOD_NOT_FOUND) ||
@@ -282,7 +322,9 @@ static int fetch_devices(json_object **ret) {
 static int verb_list(char **args) {
         _cleanup_json_ json_object *devices = NULL;
         _cleanup_(table_freep) Table *t = NULL;
-        static const char *const headers[] = { "DEVICE", "BUS", "IDS", "STATE", "DRIVER", "RULE" };
+        static const char *const headers[] = { "DEVICE", "BUS", "IDS", "STATE", "DRIVER", "VERDICT", "RULE" };
+        static const char *const headers_no_tdisp[] = { "DEVICE", "BUS", "IDS", "STATE", "DRIVER", "RULE" };
+        bool tdisp = false;
         size_t n;
         int r;
 
@@ -292,22 +334,34 @@ static int verb_list(char **args) {
         if (arg_json != JSON_OFF)
                 return print_json(devices);
 
-        if (table_new(headers, ELEMENTSOF(headers), &t) < 0)
-                return fail(EXIT_FAILURE, "Out of memory.");
+        /* The relying party's verdict only where there can be one: without TDISP devices the column
+         * would be dashes only. */
         n = json_object_array_length(devices);
+        for (size_t i = 0; i < n; i++)
+                tdisp = tdisp || get_bool(json_object_array_get_idx(devices, i), "tdisp");
+        r = tdisp ? table_new(headers, ELEMENTSOF(headers), &t)
+                  : table_new(headers_no_tdisp, ELEMENTSOF(headers_no_tdisp), &t);
+        if (r < 0)
+                return fail(EXIT_FAILURE, "Out of memory.");
         for (size_t i = 0; i < n; i++) {
                 json_object *d = json_object_array_get_idx(devices, i);
-                const char *state = get_string(d, "state");
+                const char *state = get_string(d, "state"), *verdict = get_string(d, "verdict");
                 char ids[48];
 
                 format_ids(json_object_object_get(d, "ids"), ids, sizeof(ids));
                 const char *const cells[] = {
                         get_string(d, "name"), get_string(d, "bus"), ids, state, get_string(d, "driver"),
-                        rule_label(get_string(d, "rule")),
+                        verdict, rule_label(get_string(d, "rule")),
                 };
-                const char *const colors[] = { NULL, NULL, NULL, state_color(state), NULL, NULL };
+                const char *const colors[] = {
+                        NULL, NULL, NULL, state_color(state), NULL, verdict_color(verdict), NULL,
+                };
+                const char *const cells_no_tdisp[] = {
+                        cells[0], cells[1], cells[2], cells[3], cells[4], cells[6],
+                };
+                const char *const colors_no_tdisp[] = { NULL, NULL, NULL, colors[3], NULL, NULL };
 
-                if (table_add_row(t, cells, colors) < 0)
+                if (table_add_row(t, tdisp ? cells : cells_no_tdisp, tdisp ? colors : colors_no_tdisp) < 0)
                         return fail(EXIT_FAILURE, "Out of memory.");
         }
 
@@ -343,6 +397,7 @@ static int verb_status(char **args) {
                 }
         }
         printf("%s\n", first ? "" : ")");
+        printf(" Topology: %s\n", get_bool(p, "topology_locked") ? "locked" : "not locked");
         printf("    Rules: %" PRIi64 " (DefaultAction=%s)\n", get_int(p, "rules", 0),
                strna(get_string(p, "default_action")));
         printf("   Config: %s\n", get_string(p, "config_file") ?: "(default search path)");
@@ -418,8 +473,321 @@ static int verb_show(char **args) {
         else
                 printf("    Driver: %s\n", driver);
         printf("     TDISP: %s\n", get_bool(d, "tdisp") ? "yes" : "no");
+        if (get_bool(d, "tdisp")) {
+                printf("    Locked: %s\n", get_bool(d, "locked") ? "yes" : "no");
+                printf("  Evidence: %s\n", get_string(d, "evidence_digest") ?: "-");
+                printf("   Verdict: %s\n", get_string(d, "verdict") ?: "-");
+                printf("  Accepted: %s\n", get_bool(d, "accepted") ? "yes" : "no");
+        }
+        if (get_string(d, "topology"))
+                printf("  Topology: %s\n", get_string(d, "topology"));
         if (reason)
                 printf("    Reason: %s\n", reason);
+        return EXIT_SUCCESS;
+}
+
+/* --- TDISP: evidence, verdicts, the topology lock --- */
+
+/* {"device": NAME}, with a path resolved as show resolves it. */
+static int device_parameters(const char *name, json_object **ret) {
+        _cleanup_json_ json_object *p = json_object_new_object();
+        _cleanup_free_ char *resolved = NULL;
+
+        if (name[0] == '/') {
+                resolved = realpath(name, NULL);
+                if (resolved)
+                        name = resolved;
+        }
+        if (!p || json_object_object_add(p, "device", json_object_new_string(name)) < 0)
+                return fail(EXIT_FAILURE, "Out of memory.");
+        *ret = TAKE_PTR(p);
+        return EXIT_SUCCESS;
+}
+
+/* The whole evidence of a device as one GetEvidence reply, gathered from however many replies
+ * tdispd sends (one per object with "more"). */
+static int fetch_evidence(const char *name, json_object **ret) {
+        _cleanup_(varlink_client_freep) VarlinkClient *c = NULL;
+        _cleanup_json_ json_object *p = NULL, *all = NULL;
+        int r;
+
+        r = device_parameters(name, &p);
+        if (r != EXIT_SUCCESS)
+                return r;
+        r = ctl_connect(&c);
+        if (r != EXIT_SUCCESS)
+                return r;
+        if (varlink_client_send(c, API_PREFIX "GetEvidence", p, VARLINK_CALL_MORE, CALL_TIMEOUT_USEC) < 0)
+                return fail(EXIT_FAILURE, "Failed to send GetEvidence to tdispd.");
+
+        for (;;) {
+                _cleanup_(varlink_reply_done) VarlinkReply reply = {};
+                json_object *objects;
+
+                r = ctl_receive(c, CALL_TIMEOUT_USEC, &reply);
+                if (r != EXIT_SUCCESS)
+                        return r;
+                objects = json_object_object_get(reply.parameters, "objects");
+                if (!all)
+                        all = json_object_get(reply.parameters);
+                else {
+                        json_object *list = json_object_object_get(all, "objects");
+
+                        /* tdispd checks this too; a client that trusts nothing checks again. */
+                        if (!streq_ptr(get_string(reply.parameters, "evidence_digest"),
+                                       get_string(all, "evidence_digest")))
+                                return fail(EXIT_FAILURE,
+                                            "tdispd sent objects of different evidence in one reply.");
+                        for (size_t i = 0; i < json_object_array_length(objects); i++) {
+                                json_object *o = json_object_array_get_idx(objects, i);
+
+                                if (json_object_array_add(list, json_object_get(o)) < 0)
+                                        return fail(EXIT_FAILURE, "Out of memory.");
+                        }
+                }
+                if (!reply.continues)
+                        break;
+        }
+
+        *ret = TAKE_PTR(all);
+        return EXIT_SUCCESS;
+}
+
+/* Decodes the objects and checks them against their own SHA-384 and the evidence digest, computed
+ * here as tdispd-verifier(7) defines them: what is shown or written is what the digest names. */
+static int evidence_decode(json_object *reply, EvidenceSet **ret) {
+        _cleanup_(evidence_set_freep) EvidenceSet *set = NULL;
+        json_object *objects = json_object_object_get(reply, "objects");
+        char digest[SHA384_STRING_MAX];
+
+        if (evidence_set_new(&set) < 0)
+                return fail(EXIT_FAILURE, "Out of memory.");
+        for (size_t i = 0; i < json_object_array_length(objects); i++) {
+                json_object *o = json_object_array_get_idx(objects, i);
+                const char *type = get_string(o, "type"), *data = get_string(o, "data");
+                _cleanup_free_ void *bytes = NULL;
+                char hash[SHA384_STRING_MAX];
+                EvidenceType t = type ? evidence_type_from_string(type) : _EVIDENCE_TYPE_INVALID;
+                size_t size;
+
+                if (t < 0 || !data ||
+                    base64_decode(data, strlen(data), EVIDENCE_OBJECT_SIZE_MAX, &bytes, &size) < 0 ||
+                    (int64_t) size != get_int(o, "size", -1))
+                        return fail(EXIT_FAILURE, "tdispd sent a malformed evidence object '%s'.", strna(type));
+                if (evidence_set_add(set, t, bytes, size) < 0)
+                        return fail(EXIT_FAILURE, "tdispd sent the evidence object '%s' twice.", type);
+                sha384_to_string(evidence_set_get(set, t)->sha384, hash);
+                if (!streq_ptr(get_string(o, "sha384"), hash))
+                        return fail(EXIT_FAILURE, "The evidence object '%s' does not match its SHA-384.", type);
+        }
+        if (evidence_set_digest_string(set, digest) < 0)
+                return fail(EXIT_FAILURE, "Failed to digest the evidence.");
+        if (!streq_ptr(get_string(reply, "evidence_digest"), digest))
+                return fail(EXIT_FAILURE, "The evidence does not match its digest %s (computed: %s).",
+                            strna(get_string(reply, "evidence_digest")), digest);
+        *ret = TAKE_PTR(set);
+        return EXIT_SUCCESS;
+}
+
+static int write_output_file(const char *name, const void *data, size_t size) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -EBADF;
+
+        if (asprintf(&path, "%s/%s", arg_output_dir, name) < 0)
+                return fail(EXIT_FAILURE, "Out of memory.");
+        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (arg_force ? O_TRUNC : O_EXCL), 0644);
+        if (fd < 0)
+                return fail(EXIT_FAILURE, errno == EEXIST ? "'%s' exists already; use --force to overwrite it."
+                                                          : "Failed to create '%s': %m",
+                            path);
+        if (size > 0 && write(fd, data, size) != (ssize_t) size)
+                return fail(EXIT_FAILURE, "Failed to write '%s'.", path);
+        return EXIT_SUCCESS;
+}
+
+/* One file per object, named by its type, plus evidence-digest and nonce (one line each). */
+static int write_evidence(json_object *reply, const EvidenceSet *set) {
+        static const char *const extra[] = { "evidence-digest", "nonce" };
+        _cleanup_free_ char *digest_line = NULL, *nonce_line = NULL;
+        int r;
+
+        if (mkdir(arg_output_dir, 0755) < 0 && errno != EEXIST)
+                return fail(EXIT_FAILURE, "Failed to create '%s': %m", arg_output_dir);
+
+        /* All or nothing: check every name before writing the first file. */
+        for (size_t i = 0; i < (size_t) _EVIDENCE_TYPE_MAX + ELEMENTSOF(extra) && !arg_force; i++) {
+                _cleanup_free_ char *path = NULL;
+                bool object = i < (size_t) _EVIDENCE_TYPE_MAX;
+
+                if (object && !evidence_set_get(set, (EvidenceType) i))
+                        continue;
+                if (asprintf(&path, "%s/%s", arg_output_dir,
+                             object ? evidence_type_to_string((EvidenceType) i)
+                                    : extra[i - _EVIDENCE_TYPE_MAX]) < 0)
+                        return fail(EXIT_FAILURE, "Out of memory.");
+                if (access(path, F_OK) >= 0)
+                        return fail(EXIT_FAILURE, "'%s' exists already; use --force to overwrite it.", path);
+        }
+
+        for (EvidenceType t = 0; t < _EVIDENCE_TYPE_MAX; t++) {
+                const EvidenceObject *obj = evidence_set_get(set, t);
+
+                if (!obj)
+                        continue;
+                r = write_output_file(evidence_type_to_string(t), obj->data, obj->size);
+                if (r != EXIT_SUCCESS)
+                        return r;
+        }
+        if (asprintf(&digest_line, "%s\n", strna(get_string(reply, "evidence_digest"))) < 0 ||
+            asprintf(&nonce_line, "%s\n", strna(get_string(reply, "nonce"))) < 0)
+                return fail(EXIT_FAILURE, "Out of memory.");
+        r = write_output_file("evidence-digest", digest_line, strlen(digest_line));
+        if (r == EXIT_SUCCESS)
+                r = write_output_file("nonce", nonce_line, strlen(nonce_line));
+        return r;
+}
+
+static int verb_evidence(char **args) {
+        _cleanup_json_ json_object *reply = NULL;
+        _cleanup_(evidence_set_freep) EvidenceSet *set = NULL;
+        _cleanup_(table_freep) Table *t = NULL;
+        static const char *const headers[] = { "TYPE", "SIZE", "SHA384" };
+        json_object *objects;
+        size_t n;
+        int r;
+
+        r = fetch_evidence(args[0], &reply);
+        if (r != EXIT_SUCCESS)
+                return r;
+        r = evidence_decode(reply, &set);
+        if (r != EXIT_SUCCESS)
+                return r;
+        if (arg_output_dir) {
+                r = write_evidence(reply, set);
+                if (r != EXIT_SUCCESS)
+                        return r;
+        }
+        if (arg_json != JSON_OFF)
+                return print_json(reply);
+
+        objects = json_object_object_get(reply, "objects");
+        n = json_object_array_length(objects);
+        if (table_new(headers, ELEMENTSOF(headers), &t) < 0)
+                return fail(EXIT_FAILURE, "Out of memory.");
+        for (size_t i = 0; i < n; i++) {
+                json_object *o = json_object_array_get_idx(objects, i);
+                char size[32];
+
+                snprintf(size, sizeof(size), "%" PRIi64, get_int(o, "size", 0));
+                const char *const cells[] = { get_string(o, "type"), size, get_string(o, "sha384") };
+                if (table_add_row(t, cells, NULL) < 0)
+                        return fail(EXIT_FAILURE, "Out of memory.");
+        }
+
+        printf("   Device: %s\n", strna(get_string(reply, "device")));
+        printf("   Digest: %s\n", strna(get_string(reply, "evidence_digest")));
+        printf("    Nonce: %s\n", get_string(reply, "nonce") ?: "-");
+        if (n > 0) {
+                putchar('\n');
+                (void) table_print(t, stdout, arg_legend, use_color());
+        }
+        if (arg_legend)
+                printf("%s%zu object%s, %zu bytes.\n", n > 0 ? "\n" : "", n, n == 1 ? "" : "s", set->total_size);
+        if (arg_output_dir && arg_legend)
+                printf("Wrote %zu object%s, evidence-digest and nonce to %s.\n", n, n == 1 ? "" : "s",
+                       arg_output_dir);
+        return EXIT_SUCCESS;
+}
+
+static int verb_approve(char **args) {
+        _cleanup_(varlink_reply_done) VarlinkReply reply = {};
+        _cleanup_json_ json_object *p = NULL;
+        json_object *approved;
+        size_t n;
+        int r;
+
+        if (arg_all) {
+                p = json_object_new_object();
+                if (!p || json_object_object_add(p, "all", json_object_new_boolean(true)) < 0)
+                        return fail(EXIT_FAILURE, "Out of memory.");
+        } else {
+                r = device_parameters(args[0], &p);
+                if (r != EXIT_SUCCESS)
+                        return r;
+                if (json_object_object_add(p, "evidence_digest", json_object_new_string(arg_digest)) < 0)
+                        return fail(EXIT_FAILURE, "Out of memory.");
+        }
+        if ((arg_reason && json_object_object_add(p, "reason", json_object_new_string(arg_reason)) < 0) ||
+            (arg_lock_topology && json_object_object_add(p, "lock_topology", json_object_new_boolean(true)) < 0))
+                return fail(EXIT_FAILURE, "Out of memory.");
+
+        r = ctl_simple_call(API_PREFIX "Approve", p, &reply);
+        if (r != EXIT_SUCCESS)
+                return r;
+        if (arg_json != JSON_OFF)
+                return print_json(reply.parameters);
+
+        approved = json_object_object_get(reply.parameters, "approved");
+        n = json_object_array_length(approved);
+        if (n == 0)
+                printf("No device awaits a verdict.\n");
+        for (size_t i = 0; i < n; i++)
+                printf("Approved %s.\n", strna(varlink_json_get_string(json_object_array_get_idx(approved, i))));
+        return EXIT_SUCCESS;
+}
+
+static int verb_reject(char **args) {
+        _cleanup_(varlink_reply_done) VarlinkReply reply = {};
+        _cleanup_json_ json_object *p = NULL;
+        int r;
+
+        r = device_parameters(args[0], &p);
+        if (r != EXIT_SUCCESS)
+                return r;
+        if (json_object_object_add(p, "evidence_digest", json_object_new_string(arg_digest)) < 0 ||
+            (arg_reason && json_object_object_add(p, "reason", json_object_new_string(arg_reason)) < 0))
+                return fail(EXIT_FAILURE, "Out of memory.");
+
+        r = ctl_simple_call(API_PREFIX "Reject", p, &reply);
+        if (r != EXIT_SUCCESS)
+                return r;
+        if (arg_json != JSON_OFF)
+                return print_json(reply.parameters);
+        printf("Rejected %s.\n", args[0]);
+        return EXIT_SUCCESS;
+}
+
+static int verb_lock_topology(char **args) {
+        _cleanup_(varlink_reply_done) VarlinkReply reply = {};
+        int64_t n;
+        int r;
+
+        r = ctl_simple_call(API_PREFIX "LockTopology", NULL, &reply);
+        if (r != EXIT_SUCCESS)
+                return r;
+        if (arg_json != JSON_OFF)
+                return print_json(reply.parameters);
+        n = get_int(reply.parameters, "devices", 0);
+        printf("Locked the device topology: %" PRIi64 " device%s in the snapshot; a device that appears "
+               "from now on gets no driver.\n",
+               n, n == 1 ? "" : "s");
+        return EXIT_SUCCESS;
+}
+
+static int verb_revalidate(char **args) {
+        _cleanup_(varlink_reply_done) VarlinkReply reply = {};
+        _cleanup_json_ json_object *p = NULL;
+        int r;
+
+        r = device_parameters(args[0], &p);
+        if (r != EXIT_SUCCESS)
+                return r;
+        r = ctl_simple_call(API_PREFIX "Revalidate", p, &reply);
+        if (r != EXIT_SUCCESS)
+                return r;
+        if (arg_json != JSON_OFF)
+                return print_json(reply.parameters);
+        printf("Revalidating %s: it is unlocked and goes through lock, evidence and verdict again.\n", args[0]);
         return EXIT_SUCCESS;
 }
 
@@ -763,6 +1131,14 @@ static void help(void) {
                "  show DEVICE             Show one device, by name or syspath\n"
                "  monitor                 Print every decision and transition as it happens\n"
                "  reload                  Load configuration and policy again; keep them on error\n"
+               "  evidence DEVICE         Show (or write) the evidence of a TDISP device\n"
+               "  approve DEVICE --digest=DIGEST\n"
+               "                          Approve the evidence with this digest\n"
+               "  approve --all           Approve every device awaiting a verdict, as it stands\n"
+               "  reject DEVICE --digest=DIGEST\n"
+               "                          Reject the evidence with this digest\n"
+               "  lock-topology           Lock the device topology: new devices get no driver\n"
+               "  revalidate DEVICE       Send a TDISP device through lock and attestation again\n"
                "  check-config            Validate configuration and policy (no daemon needed)\n"
                "  generate-policy         Draft policy files from the devices present now\n\n"
                "Options:\n"
@@ -781,24 +1157,38 @@ static void help(void) {
                "     --bus=BUS            Only devices on BUS (repeatable)\n"
                "     --output-dir=DIR     Write one file per rule into DIR instead of to stdout\n"
                "     --force              Overwrite files that exist in DIR\n\n"
+               "evidence:\n"
+               "     --output-dir=DIR     Write one file per object, evidence-digest and nonce into DIR\n"
+               "     --force              Overwrite files that exist in DIR\n\n"
+               "approve, reject:\n"
+               "     --digest=DIGEST      The evidence digest the verdict is about (sha384:...)\n"
+               "     --reason=TEXT        Why, for the journal\n"
+               "     --all                approve: every device awaiting a verdict\n"
+               "     --lock-topology      approve: lock the topology too (TopologyLock=on-approval)\n\n"
                "See tdispctl(1) for the exit statuses.\n",
                program_invocation_short_name, TDISPD_RUNTIME_DIR "/" API_SOCKET_NAME);
 }
 
 typedef struct Verb {
         const char *name;
-        unsigned n_args;
+        unsigned min_args, max_args;
         int (*run)(char **args);
 } Verb;
 
 static const Verb verbs[] = {
-        { "list", 0, verb_list },
-        { "status", 0, verb_status },
-        { "show", 1, verb_show },
-        { "monitor", 0, verb_monitor },
-        { "reload", 0, verb_reload },
-        { "check-config", 0, verb_check_config },
-        { "generate-policy", 0, verb_generate_policy },
+        { "list", 0, 0, verb_list },
+        { "status", 0, 0, verb_status },
+        { "show", 1, 1, verb_show },
+        { "monitor", 0, 0, verb_monitor },
+        { "reload", 0, 0, verb_reload },
+        { "check-config", 0, 0, verb_check_config },
+        { "generate-policy", 0, 0, verb_generate_policy },
+        { "evidence", 1, 1, verb_evidence },
+        /* DEVICE, or none with --all: checked in run(). */
+        { "approve", 0, 1, verb_approve },
+        { "reject", 1, 1, verb_reject },
+        { "lock-topology", 0, 0, verb_lock_topology },
+        { "revalidate", 1, 1, verb_revalidate },
 };
 
 /* 1 to go on, 0 to exit successfully (--help), or an exit status. */
@@ -816,6 +1206,10 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_BUS,
                 ARG_OUTPUT_DIR,
                 ARG_FORCE,
+                ARG_DIGEST,
+                ARG_REASON,
+                ARG_ALL,
+                ARG_LOCK_TOPOLOGY,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -831,6 +1225,10 @@ static int parse_argv(int argc, char *argv[]) {
                 { "bus", required_argument, NULL, ARG_BUS },
                 { "output-dir", required_argument, NULL, ARG_OUTPUT_DIR },
                 { "force", no_argument, NULL, ARG_FORCE },
+                { "digest", required_argument, NULL, ARG_DIGEST },
+                { "reason", required_argument, NULL, ARG_REASON },
+                { "all", no_argument, NULL, ARG_ALL },
+                { "lock-topology", no_argument, NULL, ARG_LOCK_TOPOLOGY },
                 {}
         };
         int c;
@@ -886,6 +1284,18 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_FORCE:
                         arg_force = true;
                         break;
+                case ARG_DIGEST:
+                        arg_digest = optarg;
+                        break;
+                case ARG_REASON:
+                        arg_reason = optarg;
+                        break;
+                case ARG_ALL:
+                        arg_all = true;
+                        break;
+                case ARG_LOCK_TOPOLOGY:
+                        arg_lock_topology = true;
+                        break;
                 case '?':
                         return EXIT_USAGE;
                 default:
@@ -911,20 +1321,38 @@ static int run(int argc, char *argv[]) {
                         verb = &verbs[i];
         if (!verb)
                 return fail(EXIT_USAGE, "Unknown command '%s'; see --help.", name);
-        if (n_args != verb->n_args)
+        if (n_args < verb->min_args || n_args > verb->max_args)
                 return fail(EXIT_USAGE, "'%s' takes %s.", name,
-                            verb->n_args == 0 ? "no arguments" : "one argument");
+                            verb->max_args == 0 ? "no arguments" : "one argument");
 
         /* Options that only one command uses are an error elsewhere, rather than silently ignored. */
         if ((arg_config || arg_policy_dirs || arg_root || arg_kernel_cmdline) &&
             !streq(name, "check-config"))
                 return fail(EXIT_USAGE,
                             "--config, --policy-dir, --root and --kernel-cmdline go with check-config.");
-        if ((arg_offline || arg_buses || arg_output_dir || arg_force) && !streq(name, "generate-policy"))
-                return fail(EXIT_USAGE,
-                            "--offline, --bus, --output-dir and --force go with generate-policy.");
+        if ((arg_offline || arg_buses) && !streq(name, "generate-policy"))
+                return fail(EXIT_USAGE, "--offline and --bus go with generate-policy.");
+        if ((arg_output_dir || arg_force) && !streq(name, "generate-policy") && !streq(name, "evidence"))
+                return fail(EXIT_USAGE, "--output-dir and --force go with generate-policy and evidence.");
         if (arg_force && !arg_output_dir)
                 return fail(EXIT_USAGE, "--force goes with --output-dir.");
+        if ((arg_digest || arg_reason) && !streq(name, "approve") && !streq(name, "reject"))
+                return fail(EXIT_USAGE, "--digest and --reason go with approve and reject.");
+        if ((arg_all || arg_lock_topology) && !streq(name, "approve"))
+                return fail(EXIT_USAGE, "--all and --lock-topology go with approve.");
+        if (streq(name, "approve") && arg_all == (n_args == 1))
+                return fail(EXIT_USAGE, "approve takes a DEVICE (with --digest) or --all.");
+        if (arg_all && arg_digest)
+                return fail(EXIT_USAGE,
+                            "approve --all approves each device on its current evidence: no --digest.");
+        /* A verdict names the evidence it judged (tdispctl evidence DEVICE shows its digest). */
+        if ((streq(name, "approve") || streq(name, "reject")) && !arg_all && !arg_digest)
+                return fail(EXIT_USAGE, "%s DEVICE needs --digest=DIGEST: the digest of the evidence judged "
+                            "(tdispctl evidence DEVICE shows it).", name);
+        if (arg_digest && !sha384_string_is_valid(arg_digest))
+                return fail(EXIT_USAGE,
+                            "'%s' is not an evidence digest: expected sha384: and 96 lowercase hex digits.",
+                            arg_digest);
 
         return verb->run(argv + optind + 1);
 }

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* api.c — the control API: io.tdispd.Manager over Varlink, for tdispctl and varlinkctl.
  *
- * Everything here reads the manager's state; the only call that changes anything is Reload, which
- * goes through the same path as a start-up load (config_load()) and hands what the core decides to
- * the manager's own record processing. Who may call is decided once per connection from the peer's
+ * Most calls only read the manager's state. Those that change something go through the same paths
+ * as the daemon's own events: Reload through config_load(), Approve and Reject through the verifier's
+ * verdict path (verifier_push_verdict(), which binds a verdict to the evidence digest it names),
+ * LockTopology and Revalidate through the core, with what it decides handed to the manager's own
+ * record processing. Who may call is decided once per connection from the peer's
  * credentials: root, or the user tdispd itself runs as (tests run it unprivileged). The socket is
  * created 0600 besides, so nobody else can even connect. */
 
@@ -15,17 +17,26 @@
 
 #include "api.h"
 #include "build-config.h"
+#include "base64.h"
 #include "config-load.h"
+#include "evidence.h"
 #include "log.h"
 #include "manager.h"
 #include "strv.h"
 #include "varlink-server.h"
+#include "verifier.h"
 
 #define API_INTERFACE "io.tdispd.Manager"
 #define API_ERROR_NO_SUCH_DEVICE API_INTERFACE ".NoSuchDevice"
 #define API_ERROR_DEVICE_AMBIGUOUS API_INTERFACE ".DeviceAmbiguous"
 #define API_ERROR_RELOAD_FAILED API_INTERFACE ".ReloadFailed"
 #define API_ERROR_SYSTEM API_INTERFACE ".SystemError"
+#define API_ERROR_NO_EVIDENCE API_INTERFACE ".NoEvidence"
+#define API_ERROR_EVIDENCE_TOO_LARGE API_INTERFACE ".EvidenceTooLarge"
+#define API_ERROR_STALE_EVIDENCE API_INTERFACE ".StaleEvidence"
+#define API_ERROR_NOT_AWAITING_VERDICT API_INTERFACE ".NotAwaitingVerdict"
+#define API_ERROR_TOPOLOGY_ALREADY_LOCKED API_INTERFACE ".TopologyAlreadyLocked"
+#define API_ERROR_NOT_TDISP API_INTERFACE ".NotTdisp"
 
 /* Devices per ListDevices reply with "more": a few hundred bytes each, so a slice stays far below
  * the message limit and a slow reader holds only a few slices in memory. */
@@ -130,6 +141,15 @@ static int device_ids_to_json(const DeviceInfo *info, json_object **ret) {
         return 0;
 }
 
+/* Where the device stands to the topology lock; NULL before it. */
+static const char *device_topology_label(const Device *d) {
+        if (d->topology_intruder)
+                return "intruder";
+        if (d->in_topology)
+                return "in-snapshot";
+        return NULL;
+}
+
 static int device_to_json(const Device *d, json_object **ret) {
         _cleanup_json_ json_object *o = json_object_new_object(), *ids = NULL;
         const DeviceInfo *info = d->info;
@@ -153,7 +173,12 @@ static int device_to_json(const Device *d, json_object **ret) {
             (r = json_add_string(o, "driver_module", info->driver ? info->driver_module : NULL)) < 0 ||
             (r = json_add_bool(o, "driver_builtin", info->driver && info->driver_builtin)) < 0 ||
             (r = json_add_bool(o, "tdisp", info->tdisp)) < 0 ||
-            (r = json_add_string(o, "reason", d->reason)) < 0)
+            (r = json_add_string(o, "reason", d->reason)) < 0 ||
+            (r = json_add_string(o, "evidence_digest", d->evidence_digest)) < 0 ||
+            (r = json_add_string(o, "verdict", info->tdisp ? verdict_state_to_string(d->verdict) : NULL)) < 0 ||
+            (r = json_add_bool(o, "accepted", d->accepted)) < 0 ||
+            (r = json_add_bool(o, "locked", d->locked)) < 0 ||
+            (r = json_add_string(o, "topology", device_topology_label(d))) < 0)
                 return r;
 
         *ret = TAKE_PTR(o);
@@ -358,7 +383,8 @@ static int method_get_status(VarlinkLink *l, json_object *parameters, VarlinkCal
             (r = json_add_string(p, "default_action",
                                  policy_action_to_string(m->config->default_action))) < 0 ||
             (r = json_add_string(p, "config_file", m->options.config_file)) < 0 ||
-            (r = json_add_string(p, "runtime_dir", m->options.runtime_dir)) < 0)
+            (r = json_add_string(p, "runtime_dir", m->options.runtime_dir)) < 0 ||
+            (r = json_add_bool(p, "topology_locked", m->registry && m->registry->topology_locked)) < 0)
                 return r;
 
         if (m->options.policy_dirs) {
@@ -536,19 +562,19 @@ static int reply_device_error(VarlinkLink *l, const char *name, Device *const *m
         return varlink_link_error(l, API_ERROR_DEVICE_AMBIGUOUS, p);
 }
 
-static int method_get_device(VarlinkLink *l, json_object *parameters, VarlinkCallFlags flags,
-                             void *userdata) {
-        Api *a = userdata;
+/* Finds the device a call names, by name or syspath. 1: found; 0: not found, and the error
+ * (NoSuchDevice, DeviceAmbiguous, InvalidParameter) has been sent; negative: failure. */
+static int api_find_device(Api *a, VarlinkLink *l, const char *name, Device **ret) {
         Registry *reg = a->manager->registry;
-        const char *name = varlink_json_get_string(json_object_object_get(parameters, "device"));
         _cleanup_free_ Device **devices = NULL;
-        _cleanup_json_ json_object *p = NULL, *o = NULL;
         Device *d = NULL;
         size_t n = 0, k = 0;
         int r;
 
-        if (isempty(name))
-                return varlink_link_error_invalid_parameter(l, "device");
+        if (isempty(name)) {
+                r = varlink_link_error_invalid_parameter(l, "device");
+                return r < 0 ? r : 0;
+        }
 
         if (name[0] == '/')
                 d = reg ? registry_get(reg, name) : NULL;
@@ -563,8 +589,25 @@ static int method_get_device(VarlinkLink *l, json_object *parameters, VarlinkCal
                 if (k == 1)
                         d = devices[0];
         }
-        if (!d)
-                return reply_device_error(l, name, devices, name[0] == '/' ? 0 : k);
+        if (!d) {
+                r = reply_device_error(l, name, devices, name[0] == '/' ? 0 : k);
+                return r < 0 ? r : 0;
+        }
+
+        *ret = d;
+        return 1;
+}
+
+static int method_get_device(VarlinkLink *l, json_object *parameters, VarlinkCallFlags flags,
+                             void *userdata) {
+        Api *a = userdata;
+        _cleanup_json_ json_object *p = NULL, *o = NULL;
+        Device *d;
+        int r;
+
+        r = api_find_device(a, l, varlink_json_get_string(json_object_object_get(parameters, "device")), &d);
+        if (r <= 0)
+                return r;
 
         p = json_object_new_object();
         if (!p)
@@ -576,6 +619,429 @@ static int method_get_device(VarlinkLink *l, json_object *parameters, VarlinkCal
         if (r < 0)
                 return r;
         return varlink_link_reply(l, p);
+}
+
+/* --- GetEvidence --- */
+
+/* The evidence read after the device's current lock, or NULL. The daemon keeps the last set it read;
+ * it counts only while its digest is the device's: after an unlock, a new lock or a restart (which
+ * restores the digest from the state file but not the objects) there is none. */
+static const EvidenceSet *api_current_evidence(Api *a, Device *d) {
+        DeviceContext *ctx = d->userdata;
+        char digest[SHA384_STRING_MAX];
+
+        if (!ctx || !ctx->evidence || !d->evidence_digest)
+                return NULL;
+        if (evidence_set_digest_string(ctx->evidence, digest) < 0 || !streq(digest, d->evidence_digest))
+                return NULL;
+        return ctx->evidence;
+}
+
+static int evidence_object_to_json(EvidenceType t, const EvidenceObject *obj, json_object **ret) {
+        _cleanup_json_ json_object *o = json_object_new_object();
+        _cleanup_free_ char *data = NULL;
+        char hash[SHA384_STRING_MAX];
+        int r;
+
+        if (!o)
+                return -ENOMEM;
+        r = base64_encode(obj->data, obj->size, &data, NULL);
+        if (r < 0)
+                return r;
+        if ((r = json_add_string(o, "type", evidence_type_to_string(t))) < 0 ||
+            (r = json_add_int(o, "size", (int64_t) obj->size)) < 0 ||
+            (r = json_add_string(o, "sha384", sha384_to_string(obj->sha384, hash))) < 0 ||
+            (r = json_add_string(o, "data", data)) < 0)
+                return r;
+        *ret = TAKE_PTR(o);
+        return 0;
+}
+
+/* A GetEvidence reply with the objects whose types are in mask. */
+static int evidence_reply_new(Device *d, const EvidenceSet *set, unsigned mask, json_object **ret) {
+        const DeviceContext *ctx = d->userdata;
+        _cleanup_json_ json_object *p = json_object_new_object(), *list = json_object_new_array();
+        char nonce[2 * sizeof(ctx->nonce) + 1];
+        int r;
+
+        if (!p || !list)
+                return -ENOMEM;
+        for (EvidenceType t = 0; t < _EVIDENCE_TYPE_MAX; t++) {
+                const EvidenceObject *obj = evidence_set_get(set, t);
+                json_object *o;
+
+                if (!obj || !(mask & (1U << t)))
+                        continue;
+                r = evidence_object_to_json(t, obj, &o);
+                if (r < 0)
+                        return r;
+                if (json_object_array_add(list, o) < 0) {
+                        json_object_put(o);
+                        return -ENOMEM;
+                }
+        }
+        if ((r = json_add_string(p, "device", d->info->sysname)) < 0 ||
+            (r = json_add_string(p, "evidence_digest", d->evidence_digest)) < 0 ||
+            (r = json_add_string(p, "nonce", hex_encode(ctx->nonce, sizeof(ctx->nonce), nonce))) < 0 ||
+            (r = json_add(p, "objects", TAKE_PTR(list))) < 0)
+                return r;
+        *ret = TAKE_PTR(p);
+        return 0;
+}
+
+static int reply_no_evidence(VarlinkLink *l, const Device *d) {
+        _cleanup_json_ json_object *p = json_object_new_object();
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        r = json_add_string(p, "device", d->info->sysname);
+        if (r < 0)
+                return r;
+        return varlink_link_error(l, API_ERROR_NO_EVIDENCE, p);
+}
+
+static int reply_evidence_too_large(VarlinkLink *l, const Device *d, EvidenceType t, size_t size) {
+        _cleanup_json_ json_object *p = json_object_new_object();
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        if ((r = json_add_string(p, "device", d->info->sysname)) < 0 ||
+            (r = json_add_string(p, "type", evidence_type_to_string(t))) < 0 ||
+            (r = json_add_int(p, "size", (int64_t) size)) < 0)
+                return r;
+        return varlink_link_error(l, API_ERROR_EVIDENCE_TOO_LARGE, p);
+}
+
+/* A GetEvidence call with "more": one object per reply, sent as the client reads. Each reply looks
+ * the device up again and checks that its evidence is still the one the call started with, so that a
+ * client never gets objects of two locks mixed under one digest. */
+typedef struct EvidenceJob {
+        Api *api;
+        char *syspath;
+        char *digest;
+        int next;                       /* the next type to send */
+} EvidenceJob;
+
+static void evidence_job_end(VarlinkLink *l, void *userdata) {
+        EvidenceJob *job = userdata;
+
+        free(job->syspath);
+        free(job->digest);
+        free(job);
+}
+
+static int evidence_job_step(VarlinkLink *l, EvidenceJob *job) {
+        Registry *reg = job->api->manager->registry;
+        Device *d = reg ? registry_get(reg, job->syspath) : NULL;
+        _cleanup_json_ json_object *p = NULL;
+        const EvidenceSet *set;
+        unsigned mask, rest;
+        int t, r;
+
+        if (!d)
+                return reply_device_error(l, job->syspath, NULL, 0);
+        set = api_current_evidence(job->api, d);
+        if (!set || !streq(d->evidence_digest, job->digest))
+                /* A new lock meanwhile: what was sent belongs to evidence that no longer counts. */
+                return reply_no_evidence(l, d);
+
+        mask = evidence_set_mask(set) & ~((1U << job->next) - 1);
+        if (mask == 0) {
+                /* A set without objects: one reply that says so. */
+                r = evidence_reply_new(d, set, 0, &p);
+                return r < 0 ? r : varlink_link_reply(l, p);
+        }
+
+        t = __builtin_ctz(mask);
+        rest = mask & ~(1U << t);
+        job->next = t + 1;
+        r = evidence_reply_new(d, set, 1U << t, &p);
+        if (r < 0)
+                return r;
+        r = rest ? varlink_link_notify(l, p) : varlink_link_reply(l, p);
+        if (r == -EMSGSIZE)
+                return reply_evidence_too_large(l, d, t, evidence_set_get(set, t)->size);
+        return r;
+}
+
+static void evidence_job_drain(VarlinkLink *l, void *userdata) {
+        /* After a final reply or an error job is gone: evidence_job_end() ran. */
+        int r = evidence_job_step(l, userdata);
+
+        if (r < 0 && r != -ENOTCONN) {
+                log_warning_errno(r, "Failed to send evidence, disconnecting the client: %m");
+                varlink_link_close(l);
+        }
+}
+
+static int method_get_evidence(VarlinkLink *l, json_object *parameters, VarlinkCallFlags flags,
+                               void *userdata) {
+        Api *a = userdata;
+        _cleanup_json_ json_object *p = NULL;
+        const EvidenceSet *set;
+        EvidenceJob *job;
+        Device *d;
+        int r;
+
+        r = api_find_device(a, l, varlink_json_get_string(json_object_object_get(parameters, "device")), &d);
+        if (r <= 0)
+                return r;
+        set = api_current_evidence(a, d);
+        if (!set)
+                return reply_no_evidence(l, d);
+
+        if (!(flags & VARLINK_CALL_MORE)) {
+                r = evidence_reply_new(d, set, EVIDENCE_TYPE_MASK_ALL, &p);
+                if (r < 0)
+                        return r;
+                r = varlink_link_reply(l, p);
+                /* Too large for one message: only "more" can carry it. */
+                if (r == -EMSGSIZE)
+                        return varlink_link_error(l, VARLINK_ERROR_EXPECTED_MORE, NULL);
+                return r;
+        }
+
+        job = calloc(1, sizeof(EvidenceJob));
+        if (!job)
+                return -ENOMEM;
+        job->api = a;
+        job->syspath = strdup(d->info->syspath);
+        job->digest = strdup(d->evidence_digest);
+        if (!job->syspath || !job->digest) {
+                evidence_job_end(l, job);
+                return -ENOMEM;
+        }
+        varlink_link_set_call_callbacks(
+                l, &(VarlinkCallCallbacks) { .on_drain = evidence_job_drain, .on_end = evidence_job_end }, job);
+        return 0;
+}
+
+/* --- Approve, Reject --- */
+
+static int reply_stale_evidence(VarlinkLink *l, const Device *d, const char *given) {
+        _cleanup_json_ json_object *p = json_object_new_object();
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        if ((r = json_add_string(p, "device", d->info->sysname)) < 0 ||
+            (r = json_add_string(p, "expected", d->evidence_digest)) < 0 ||
+            (r = json_add_string(p, "given", given)) < 0)
+                return r;
+        return varlink_link_error(l, API_ERROR_STALE_EVIDENCE, p);
+}
+
+static int reply_not_awaiting_verdict(VarlinkLink *l, const Device *d) {
+        _cleanup_json_ json_object *p = json_object_new_object();
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        if ((r = json_add_string(p, "device", d->info->sysname)) < 0 ||
+            (r = json_add_string(p, "state", device_state_to_string(d->state))) < 0)
+                return r;
+        return varlink_link_error(l, API_ERROR_NOT_AWAITING_VERDICT, p);
+}
+
+/* A verdict on one device, bound to digest. 1: delivered; 0: refused, and the error has been sent. */
+static int api_verdict(Api *a, VarlinkLink *l, Device *d, bool approve, const char *digest, const char *reason,
+                       bool lock_topology) {
+        int r;
+
+        /* Checked here as well, so that the error says which: the verifier would say -EBUSY first. */
+        if (d->state != DEVICE_ATTESTING || !d->evidence_digest || d->verdict != VERDICT_NONE) {
+                r = reply_not_awaiting_verdict(l, d);
+                return r < 0 ? r : 0;
+        }
+        if (!streq(digest, d->evidence_digest)) {
+                r = reply_stale_evidence(l, d, digest);
+                return r < 0 ? r : 0;
+        }
+
+        r = verifier_push_verdict(a->manager, d, approve, digest, reason, lock_topology);
+        if (r == -EBUSY) {
+                r = reply_not_awaiting_verdict(l, d);
+                return r < 0 ? r : 0;
+        }
+        if (r == -ESTALE) {
+                r = reply_stale_evidence(l, d, digest);
+                return r < 0 ? r : 0;
+        }
+        if (r < 0)
+                return log_warning_errno(r, "%s: failed to carry out the verdict from the API: %m",
+                                         d->info->sysname);
+        return 1;
+}
+
+static bool device_awaits_verdict(const Device *d) {
+        return d->state == DEVICE_ATTESTING && d->evidence_digest && d->verdict == VERDICT_NONE;
+}
+
+/* Approve with all: true. Each device on the digest it has now; devices are collected first, since
+ * every verdict is carried out at once and may change the registry. */
+static int api_approve_all(Api *a, const char *reason, bool lock_topology, json_object *approved) {
+        Registry *reg = a->manager->registry;
+        _cleanup_free_ Device **devices = NULL;
+        _cleanup_strv_free_ char **syspaths = NULL;
+        size_t n;
+        int r;
+
+        r = api_sorted_devices(a, &devices, &n);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                if (device_awaits_verdict(devices[i]) && strv_extend(&syspaths, devices[i]->info->syspath) < 0)
+                        return -ENOMEM;
+
+        STRV_FOREACH(path, syspaths) {
+                _cleanup_free_ char *digest = NULL;
+                Device *d = reg ? registry_get(reg, *path) : NULL;
+
+                if (!d || !device_awaits_verdict(d))
+                        continue;
+                /* Delivering the verdict may free the device's digest. */
+                digest = strdup(d->evidence_digest);
+                if (!digest || json_object_array_add(approved, json_object_new_string(d->info->sysname)) < 0)
+                        return -ENOMEM;
+                r = verifier_push_verdict(a->manager, d, true, digest, reason, lock_topology);
+                if (r < 0)
+                        return log_warning_errno(r, "%s: failed to carry out the approval from the API: %m",
+                                                 *path);
+        }
+        return 0;
+}
+
+static int method_approve(VarlinkLink *l, json_object *parameters, VarlinkCallFlags flags, void *userdata) {
+        Api *a = userdata;
+        const char *name = varlink_json_get_string(json_object_object_get(parameters, "device"));
+        const char *digest = varlink_json_get_string(json_object_object_get(parameters, "evidence_digest"));
+        const char *reason = varlink_json_get_string(json_object_object_get(parameters, "reason"));
+        bool all = json_object_get_boolean(json_object_object_get(parameters, "all"));
+        bool lock_topology = json_object_get_boolean(json_object_object_get(parameters, "lock_topology"));
+        _cleanup_json_ json_object *p = json_object_new_object(), *approved = json_object_new_array();
+        Device *d;
+        int r;
+
+        if (!p || !approved)
+                return -ENOMEM;
+
+        if (all) {
+                /* all judges each device on the digest it has: naming one makes no sense. */
+                if (name)
+                        return varlink_link_error_invalid_parameter(l, "device");
+                if (digest)
+                        return varlink_link_error_invalid_parameter(l, "evidence_digest");
+                r = api_approve_all(a, reason, lock_topology, approved);
+                if (r < 0)
+                        return r;
+        } else {
+                if (!name)
+                        return varlink_link_error_invalid_parameter(l, "device");
+                /* A verdict must name the evidence it judged. */
+                if (!sha384_string_is_valid(digest))
+                        return varlink_link_error_invalid_parameter(l, "evidence_digest");
+                r = api_find_device(a, l, name, &d);
+                if (r <= 0)
+                        return r;
+                /* Before the verdict: carrying it out may free the device. */
+                if (json_object_array_add(approved, json_object_new_string(d->info->sysname)) < 0)
+                        return -ENOMEM;
+                r = api_verdict(a, l, d, true, digest, reason, lock_topology);
+                if (r <= 0)
+                        return r;
+        }
+
+        r = json_add(p, "approved", TAKE_PTR(approved));
+        if (r < 0)
+                return r;
+        return varlink_link_reply(l, p);
+}
+
+static int method_reject(VarlinkLink *l, json_object *parameters, VarlinkCallFlags flags, void *userdata) {
+        Api *a = userdata;
+        const char *digest = varlink_json_get_string(json_object_object_get(parameters, "evidence_digest"));
+        const char *reason = varlink_json_get_string(json_object_object_get(parameters, "reason"));
+        Device *d;
+        int r;
+
+        if (!sha384_string_is_valid(digest))
+                return varlink_link_error_invalid_parameter(l, "evidence_digest");
+        r = api_find_device(a, l, varlink_json_get_string(json_object_object_get(parameters, "device")), &d);
+        if (r <= 0)
+                return r;
+        r = api_verdict(a, l, d, false, digest, reason ?: "rejected through the control API", false);
+        if (r <= 0)
+                return r;
+        return varlink_link_reply(l, NULL);
+}
+
+/* --- LockTopology, Revalidate --- */
+
+static int method_lock_topology(VarlinkLink *l, json_object *parameters, VarlinkCallFlags flags,
+                                void *userdata) {
+        Api *a = userdata;
+        Manager *m = a->manager;
+        _cleanup_(outcome_done) Outcome o = {};
+        _cleanup_json_ json_object *p = json_object_new_object();
+        int r;
+
+        if (!p)
+                return -ENOMEM;
+        /* Mode=off tracks no devices: there is nothing to lock. */
+        if (!m->registry)
+                return -EOPNOTSUPP;
+
+        /* As manager_lock_topology() does, through the processing the API was given. */
+        r = registry_lock_topology(m->registry, now_realtime_usec(), &o);
+        if (r == -EALREADY)
+                return varlink_link_error(l, API_ERROR_TOPOLOGY_ALREADY_LOCKED, NULL);
+        if (r < 0)
+                return r;
+        log_notice("Device topology locked through the control API.");
+        r = a->process(m, &o);
+        if (r < 0)
+                return r;
+
+        r = json_add_int(p, "devices", (int64_t) registry_size(m->registry));
+        if (r < 0)
+                return r;
+        return varlink_link_reply(l, p);
+}
+
+static int method_revalidate(VarlinkLink *l, json_object *parameters, VarlinkCallFlags flags, void *userdata) {
+        Api *a = userdata;
+        Manager *m = a->manager;
+        _cleanup_(outcome_done) Outcome o = {};
+        _cleanup_json_ json_object *p = NULL;
+        _cleanup_free_ char *name = NULL;
+        Device *d;
+        int r, k;
+
+        r = api_find_device(a, l, varlink_json_get_string(json_object_object_get(parameters, "device")), &d);
+        if (r <= 0)
+                return r;
+        /* Carrying out the event may free the device. */
+        name = strdup(d->info->sysname);
+        if (!name)
+                return -ENOMEM;
+
+        /* As manager_dispatch() does, through the processing the API was given. */
+        log_info("%s: revalidation requested through the control API.", name);
+        r = device_dispatch(m->registry, d, &(DeviceEvent) { .type = DEVICE_EVENT_REVALIDATE }, &o);
+        k = a->process(m, &o);
+        if (r == -EOPNOTSUPP) {
+                p = json_object_new_object();
+                if (!p || json_add_string(p, "device", name) < 0)
+                        return -ENOMEM;
+                return varlink_link_error(l, API_ERROR_NOT_TDISP, p);
+        }
+        if (r < 0)
+                return r;
+        if (k < 0)
+                return k;
+        return varlink_link_reply(l, NULL);
 }
 
 /* --- Reload --- */
@@ -694,6 +1160,11 @@ static const VarlinkMethod api_methods[] = {
         { "GetDevice", method_get_device },
         { "Monitor", method_monitor, VARLINK_METHOD_REQUIRES_MORE },
         { "Reload", method_reload },
+        { "GetEvidence", method_get_evidence },
+        { "Approve", method_approve },
+        { "Reject", method_reject },
+        { "LockTopology", method_lock_topology },
+        { "Revalidate", method_revalidate },
         {}
 };
 

@@ -443,12 +443,13 @@ static int manager_execute(Manager *m, Device *d, const Record *rec, Outcome *o)
                         return r;
                 return manager_observe_driver(m, d, o);
 
-        case DEVICE_ACTION_PIN_NONE:
+        case DEVICE_ACTION_PIN:
                 if (!sysfs_device_has_attribute(info->syspath, "driver_override"))
                         return 0;
-                r = sysfs_write_device_attribute(info->syspath, "driver_override", "none");
+                r = sysfs_write_device_attribute(info->syspath, "driver_override", rec->driver ?: "none");
                 if (r < 0)
-                        log_warning_errno(r, "%s: cannot pin driver_override to 'none', ignoring: %m", info->sysname);
+                        log_warning_errno(r, "%s: cannot pin driver_override to '%s', ignoring: %m", info->sysname,
+                                          rec->driver ?: "none");
                 return 0;
 
         case DEVICE_ACTION_BIND:

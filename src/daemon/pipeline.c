@@ -275,7 +275,7 @@ int pipeline_execute(Manager *m, Device *d, const Record *rec, Outcome *o) {
         case DEVICE_ACTION_UNLOCK:
                 return pipeline_unlock(m, d, o);
         case DEVICE_ACTION_UNBIND:
-        case DEVICE_ACTION_PIN_NONE:
+        case DEVICE_ACTION_PIN:
         case DEVICE_ACTION_BIND:
         case DEVICE_ACTION_REMOVE:
         case DEVICE_ACTION_ARM_TIMER:

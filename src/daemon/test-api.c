@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* test-api.c — io.tdispd.Manager against a hand-built manager: every reply checked against the
  * interface description, Monitor records during a reload, a reload that fails and keeps the running
- * policy, a Mode= change refused, and a client of another user refused (by the socket's mode, and by
- * its credentials when the mode would let it in). */
+ * policy, a Mode= change refused, a client of another user refused (by the socket's mode, and by
+ * its credentials when the mode would let it in), and the TDISP calls: evidence of a device made to
+ * look attesting, verdicts refused for missing, malformed or stale digests and for devices that await
+ * none, the topology lock, and revalidation of a device that is not TDISP. (Verdicts that are carried
+ * out need the real pipeline: tests/umockdev/ctl-tdisp.bats.) */
 
 #undef NDEBUG
 #include <assert.h>
@@ -15,6 +18,8 @@
 #include <sys/syscall.h>
 
 #include "api.h"
+#include "base64.h"
+#include "evidence.h"
 #include "log.h"
 #include "manager.h"
 #include "strv.h"
@@ -28,6 +33,12 @@ static char socket_path[256], config_path[256], policy_dir[256];
 static Api *api;
 static unsigned records_processed;
 static bool clients_done;
+
+/* The device made to look attesting for the TDISP tests, and its evidence. */
+#define ATTESTING "0000:00:04.0"
+static char attesting_digest[SHA384_STRING_MAX];
+static const char cert0_data[] = "FAKE CERTIFICATE CHAIN";
+static const char report_data[] = "FAKE INTERFACE REPORT";
 
 /* The manager's part, reduced to what the API sees: every record goes to the monitors. */
 static int fake_process(Manager *m, Outcome *o) {
@@ -350,6 +361,182 @@ static void test_other_user(void) {
         assert(streq(r.error, "org.varlink.service.PermissionDenied"));
 }
 
+#define ZERO_DIGEST "sha384:000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"
+
+/* Before any device awaits a verdict: the topology lock, approve all with nothing to approve. */
+static void test_tdisp_idle(void) {
+        _cleanup_(varlink_client_freep) VarlinkClient *c = client_new();
+        VarlinkReply r = {};
+        json_object *d;
+
+        call(c, "GetStatus", NULL, NULL, &r);
+        assert(!json_object_get_boolean(json_object_object_get(r.parameters, "topology_locked")));
+        varlink_reply_done(&r);
+        call(c, "GetDevice", "{\"device\":\"0000:00:03.0\"}", NULL, &r);
+        d = json_object_object_get(r.parameters, "device");
+        assert(!json_object_object_get(d, "topology"));
+        assert(!json_object_object_get(d, "evidence_digest"));
+        /* Not TDISP: no verdict at all. */
+        assert(!json_object_object_get(d, "verdict"));
+        assert(!json_object_get_boolean(json_object_object_get(d, "locked")));
+        varlink_reply_done(&r);
+
+        call(c, "Approve", "{\"all\":true}", NULL, &r);
+        assert(json_object_array_length(json_object_object_get(r.parameters, "approved")) == 0);
+        varlink_reply_done(&r);
+
+        call(c, "LockTopology", NULL, NULL, &r);
+        assert(get_int(r.parameters, "devices") == 5);
+        varlink_reply_done(&r);
+        call(c, "LockTopology", NULL, "io.tdispd.Manager.TopologyAlreadyLocked", &r);
+        varlink_reply_done(&r);
+        call(c, "GetStatus", NULL, NULL, &r);
+        assert(json_object_get_boolean(json_object_object_get(r.parameters, "topology_locked")));
+        varlink_reply_done(&r);
+        call(c, "GetDevice", "{\"device\":\"0000:00:03.0\"}", NULL, &r);
+        assert(streq(get_string(json_object_object_get(r.parameters, "device"), "topology"), "in-snapshot"));
+        varlink_reply_done(&r);
+
+        /* Revalidation is for devices policy accepts as TDISP. */
+        call(c, "Revalidate", "{\"device\":\"0000:00:03.0\"}", "io.tdispd.Manager.NotTdisp", &r);
+        assert(streq(get_string(r.parameters, "device"), "0000:00:03.0"));
+        varlink_reply_done(&r);
+        call(c, "Revalidate", "{\"device\":\"nope\"}", "io.tdispd.Manager.NoSuchDevice", &r);
+        varlink_reply_done(&r);
+        call(c, "Revalidate", "{}", "org.varlink.service.InvalidParameter", &r);
+        varlink_reply_done(&r);
+}
+
+static void check_evidence_object(json_object *o) {
+        const char *type = get_string(o, "type"), *data = get_string(o, "data");
+        const char *expected = streq(type, "cert0") ? cert0_data : report_data;
+        _cleanup_free_ void *bytes = NULL;
+        uint8_t digest[SHA384_DIGEST_SIZE];
+        char hash[SHA384_STRING_MAX];
+        size_t size;
+
+        assert(streq(type, "cert0") || streq(type, "report"));
+        assert(base64_decode(data, strlen(data), 1024, &bytes, &size) == 0);
+        assert(size == strlen(expected) && memcmp(bytes, expected, size) == 0);
+        assert(get_int(o, "size") == (int64_t) size);
+        assert(sha384(bytes, size, digest) == 0);
+        assert(streq(get_string(o, "sha384"), sha384_to_string(digest, hash)));
+}
+
+/* With ATTESTING made to look attesting on evidence (cert0, report). */
+static void test_tdisp_attesting(void) {
+        _cleanup_(varlink_client_freep) VarlinkClient *c = client_new();
+        _cleanup_json_ json_object *p = NULL;
+        _cleanup_free_ char *json = NULL;
+        VarlinkReply r = {};
+        json_object *d, *objects;
+        size_t n = 0;
+
+        call(c, "GetDevice", "{\"device\":\"" ATTESTING "\"}", NULL, &r);
+        d = json_object_object_get(r.parameters, "device");
+        assert(streq(get_string(d, "state"), "attesting"));
+        assert(streq(get_string(d, "evidence_digest"), attesting_digest));
+        assert(streq(get_string(d, "verdict"), "none"));
+        assert(json_object_get_boolean(json_object_object_get(d, "locked")));
+        assert(!json_object_get_boolean(json_object_object_get(d, "accepted")));
+        varlink_reply_done(&r);
+
+        /* The evidence in one reply. */
+        call(c, "GetEvidence", "{\"device\":\"" ATTESTING "\"}", NULL, &r);
+        assert(streq(get_string(r.parameters, "device"), ATTESTING));
+        assert(streq(get_string(r.parameters, "evidence_digest"), attesting_digest));
+        assert(streq(get_string(r.parameters, "nonce"),
+                     "0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20"));
+        objects = json_object_object_get(r.parameters, "objects");
+        assert(json_object_array_length(objects) == 2);
+        assert(streq(get_string(json_object_array_get_idx(objects, 0), "type"), "cert0"));
+        assert(streq(get_string(json_object_array_get_idx(objects, 1), "type"), "report"));
+        check_evidence_object(json_object_array_get_idx(objects, 0));
+        check_evidence_object(json_object_array_get_idx(objects, 1));
+        varlink_reply_done(&r);
+
+        /* With "more": one object per reply, in type order, every reply naming the digest. */
+        p = params("{\"device\":\"" ATTESTING "\"}");
+        assert(varlink_client_send(c, "io.tdispd.Manager.GetEvidence", p, VARLINK_CALL_MORE, CLIENT_TIMEOUT_USEC) == 0);
+        for (;;) {
+                _cleanup_(varlink_reply_done) VarlinkReply slice = {};
+
+                assert(varlink_client_receive(c, CLIENT_TIMEOUT_USEC, &slice) == 0);
+                assert(!slice.error);
+                validate("GetEvidence", VARLINK_SYMBOL_METHOD, true, slice.parameters);
+                assert(streq(get_string(slice.parameters, "evidence_digest"), attesting_digest));
+                objects = json_object_object_get(slice.parameters, "objects");
+                assert(json_object_array_length(objects) == 1);
+                assert(streq(get_string(json_object_array_get_idx(objects, 0), "type"), n == 0 ? "cert0" : "report"));
+                check_evidence_object(json_object_array_get_idx(objects, 0));
+                n++;
+                if (!slice.continues)
+                        break;
+        }
+        assert(n == 2);
+
+        call(c, "GetEvidence", "{\"device\":\"0000:00:03.0\"}", "io.tdispd.Manager.NoEvidence", &r);
+        assert(streq(get_string(r.parameters, "device"), "0000:00:03.0"));
+        varlink_reply_done(&r);
+        call(c, "GetEvidence", "{\"device\":\"nope\"}", "io.tdispd.Manager.NoSuchDevice", &r);
+        varlink_reply_done(&r);
+        call(c, "GetEvidence", "{\"device\":\"dup0\"}", "io.tdispd.Manager.DeviceAmbiguous", &r);
+        varlink_reply_done(&r);
+
+        /* A verdict must name the evidence: required for one device, well-formed, the current one. */
+        call(c, "Approve", "{\"device\":\"" ATTESTING "\"}", "org.varlink.service.InvalidParameter", &r);
+        assert(streq(get_string(r.parameters, "parameter"), "evidence_digest"));
+        varlink_reply_done(&r);
+        call(c, "Approve", "{\"device\":\"" ATTESTING "\",\"evidence_digest\":\"sha384:00\"}",
+             "org.varlink.service.InvalidParameter", &r);
+        varlink_reply_done(&r);
+        call(c, "Approve", "{}", "org.varlink.service.InvalidParameter", &r);
+        varlink_reply_done(&r);
+        call(c, "Approve", "{\"all\":true,\"device\":\"" ATTESTING "\"}", "org.varlink.service.InvalidParameter", &r);
+        varlink_reply_done(&r);
+        call(c, "Approve", "{\"all\":true,\"evidence_digest\":\"" ZERO_DIGEST "\"}",
+             "org.varlink.service.InvalidParameter", &r);
+        varlink_reply_done(&r);
+        call(c, "Approve", "{\"device\":\"" ATTESTING "\",\"evidence_digest\":\"" ZERO_DIGEST "\"}",
+             "io.tdispd.Manager.StaleEvidence", &r);
+        assert(streq(get_string(r.parameters, "device"), ATTESTING));
+        assert(streq(get_string(r.parameters, "expected"), attesting_digest));
+        assert(streq(get_string(r.parameters, "given"), ZERO_DIGEST));
+        varlink_reply_done(&r);
+        call(c, "Reject", "{\"device\":\"" ATTESTING "\",\"evidence_digest\":\"" ZERO_DIGEST "\"}",
+             "io.tdispd.Manager.StaleEvidence", &r);
+        varlink_reply_done(&r);
+        call(c, "Reject", "{\"device\":\"" ATTESTING "\"}", "org.varlink.service.InvalidParameter", &r);
+        varlink_reply_done(&r);
+
+        /* Devices that await no verdict, whatever digest is named. */
+        assert(asprintf(&json, "{\"device\":\"0000:00:03.0\",\"evidence_digest\":\"%s\"}", attesting_digest) > 0);
+        call(c, "Approve", json, "io.tdispd.Manager.NotAwaitingVerdict", &r);
+        assert(streq(get_string(r.parameters, "device"), "0000:00:03.0"));
+        assert(!streq(get_string(r.parameters, "state"), "attesting"));
+        varlink_reply_done(&r);
+        call(c, "Reject", json, "io.tdispd.Manager.NotAwaitingVerdict", &r);
+        varlink_reply_done(&r);
+        call(c, "Approve", "{\"device\":\"nope\",\"evidence_digest\":\"" ZERO_DIGEST "\"}",
+             "io.tdispd.Manager.NoSuchDevice", &r);
+        varlink_reply_done(&r);
+
+        /* Nothing was decided. */
+        call(c, "GetDevice", "{\"device\":\"" ATTESTING "\"}", NULL, &r);
+        d = json_object_object_get(r.parameters, "device");
+        assert(streq(get_string(d, "state"), "attesting"));
+        assert(streq(get_string(d, "verdict"), "none"));
+        varlink_reply_done(&r);
+}
+
+static void *tdisp_thread(void *userdata) {
+        int done_fd = *(int *) userdata;
+
+        test_tdisp_attesting();
+        assert(eventfd_write(done_fd, 1) == 0);
+        return NULL;
+}
+
 static void *client_thread(void *userdata) {
         int done_fd = *(int *) userdata;
         _cleanup_(varlink_client_freep) VarlinkClient *monitor = client_new();
@@ -366,6 +553,7 @@ static void *client_thread(void *userdata) {
         test_list();
         test_get_device();
         test_reload(monitor);
+        test_tdisp_idle();
         test_other_user();
 
         assert(eventfd_write(done_fd, 1) == 0);
@@ -373,6 +561,10 @@ static void *client_thread(void *userdata) {
 }
 
 static int on_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        eventfd_t v;
+
+        /* Read, so that the next client thread's end is seen too. */
+        assert(eventfd_read(fd, &v) == 0);
         clients_done = true;
         return 0;
 }
@@ -407,6 +599,7 @@ int main(void) {
         _cleanup_(conf_error_done) ConfError err = {};
         _cleanup_free_ char *p = NULL;
         Manager m = {};
+        DeviceContext *ctx = NULL;
         pthread_t thread;
         struct stat st;
         int done_fd;
@@ -454,9 +647,39 @@ int main(void) {
         assert(pthread_join(thread, NULL) == 0);
         assert(records_processed > 0);
 
+        /* One device made to look as if it awaited a verdict on evidence read after its lock. Done
+         * here, between the client threads, so that the server never sees it half-made. */
+        {
+                Device *d = registry_get(m.registry, "/sys/devices/pci0000:00/0000:00:04.0");
+
+                assert(d);
+                ctx = calloc(1, sizeof(DeviceContext));
+                assert(ctx);
+                for (size_t i = 0; i < sizeof(ctx->nonce); i++)
+                        ctx->nonce[i] = (uint8_t) (i + 1);
+                assert(evidence_set_new(&ctx->evidence) == 0);
+                assert(evidence_set_add(ctx->evidence, EVIDENCE_REPORT, report_data, strlen(report_data)) == 0);
+                assert(evidence_set_add(ctx->evidence, EVIDENCE_CERT0, cert0_data, strlen(cert0_data)) == 0);
+                assert(evidence_set_digest_string(ctx->evidence, attesting_digest) == 0);
+                d->userdata = ctx;
+                d->info->tdisp = true;
+                d->state = DEVICE_ATTESTING;
+                d->locked = true;
+                d->evidence_digest = strdup(attesting_digest);
+                assert(d->evidence_digest);
+        }
+        clients_done = false;
+        assert(pthread_create(&thread, NULL, tdisp_thread, &done_fd) == 0);
+        while (!clients_done)
+                assert(sd_event_run(e, UINT64_MAX) >= 0);
+        assert(pthread_join(thread, NULL) == 0);
+
         api = api_free(api);
         assert(access(socket_path, F_OK) < 0);
         varlink_interface_free(idl);
+        /* The test registry has no userdata_free: the context is ours. */
+        evidence_set_free(ctx->evidence);
+        free(ctx);
         registry_free(m.registry);
         policy_free(m.policy);
         config_free(m.config);
