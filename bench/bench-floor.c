@@ -4,10 +4,11 @@
  * floor (default): the least a program can do to reach tdispd's end state, with no policy logic:
  *   write 0 to /sys/bus/pci/drivers_autoprobe; list /sys/bus/pci/devices; per device read the
  *   driver link and the modalias, look the vendor:device up in a table given on the command line
- *   (--allow VVVV:DDDD=DRIVER, DDDD may be '*'), and make only the writes that change something:
- *   unbind a driver the table does not name (a built-in one, without a module link, is kept, as
- *   TrustBuiltinDrivers=yes keeps it), pin driver_override to "none" where no driver is allowed,
- *   or pin it to the allowed driver and write bind. Then READY=1 to $NOTIFY_SOCKET.
+ *   (--allow VVVV:DDDD=DRIVER, DDDD may be '*'), and write what tdispd's end state needs: a driver
+ *   that is kept (the allowed one, or a built-in one without a module link, as TrustBuiltinDrivers=yes
+ *   keeps it) is pinned with driver_override; any other is unbound, then driver_override is pinned
+ *   to "none" where no driver is allowed, or to the allowed driver, and bind is written. Then
+ *   READY=1 to $NOTIFY_SOCKET.
  *   With --monitor it then listens to uevents and answers a "bind" of a driver the table does not
  *   allow for that device with one write to unbind.
  *
@@ -126,16 +127,19 @@ static void floor_device(const char *name) {
                 known[n_known++].allowed = want;
         }
 
-        if (cur && want && strcmp(cur, want) == 0)
-                return;
-        if (cur) {
-                snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/module", name);
-                if (!want && access(path, F_OK) < 0)
-                        return;         /* built in: part of the measured kernel, kept */
-                snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/unbind", cur);
-                (void) write_file(path, name);
-        }
         snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", name);
+        if (cur) {
+                char other[PATH_MAX];
+
+                snprintf(other, sizeof(other), "/sys/bus/pci/devices/%s/driver/module", name);
+                /* Kept (the allowed driver, or a built-in one: part of the measured kernel): pinned. */
+                if ((want && strcmp(cur, want) == 0) || (!want && access(other, F_OK) < 0)) {
+                        (void) write_file(path, cur);
+                        return;
+                }
+                snprintf(other, sizeof(other), "/sys/bus/pci/drivers/%s/unbind", cur);
+                (void) write_file(other, name);
+        }
         (void) write_file(path, want ?: "none");
         if (want) {
                 snprintf(path, sizeof(path), "/sys/bus/pci/drivers/%s/bind", want);

@@ -288,14 +288,18 @@ def table(res):
         lines.append("")
         lines.append("## 1. Core throughput (pure core, simulated kernel; CPU time per device)")
         lines.append("")
-        lines.append("| devices | rules | coldplug ns/device | decision ns/device | heap B/device | actions (bind/unbind/pin) | vs 1,000 |")
-        lines.append("|---:|---:|---:|---:|---:|---|---:|")
+        lines.append("| devices | rules | coldplug ns/device | of which parse / sort / add+act | decision ns/device | heap B/device "
+                     "| actions (bind/unbind/pin) | vs 1,000 |")
+        lines.append("|---:|---:|---:|---|---:|---:|---|---:|")
         for r in core["runs"]:
             base = next((x for x in core["runs"] if x["devices"] == 1000 and x["rules"] == r["rules"]), None)
             g = (r["coldplug_ns_per_device"]["median"] / base["coldplug_ns_per_device"]["median"]) if base else None
             a = r["actions"]
-            lines.append("| %s | %d | %s | %s | %.0f | %d/%d/%d | %s |" % (
-                "{:,}".format(r["devices"]), r["rules"], fs(_s(r["coldplug_ns_per_device"]), 0),
+            ph = r.get("coldplug_phases") or {}
+            phases = " / ".join("%.0f" % ph[k]["median"] for k in ("parse_ns_per_device", "sort_ns_per_device",
+                                                                   "add_and_act_ns_per_device") if k in ph)
+            lines.append("| %s | %d | %s | %s | %s | %.0f | %d/%d/%d | %s |" % (
+                "{:,}".format(r["devices"]), r["rules"], fs(_s(r["coldplug_ns_per_device"]), 0), phases or "-",
                 fs(_s(r["decide_ns_per_device"]), 0), r["heap_bytes_per_device"], a["bind"], a["unbind"],
                 a["pin_none"], fmt(g, 2) + "x" if g else "-"))
         if core.get("rule_mix"):

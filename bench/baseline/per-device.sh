@@ -5,9 +5,10 @@
 # A udev RUN+= program, run once per device as udev runs it (99-baseline.rules beside this file):
 # on "add" it reads the device's modalias and ids, asks modprobe which modules serve the modalias
 # (modprobe -R), picks the first one the allow list permits for this vendor:device, detaches any
-# other driver (a built-in one, part of the measured kernel, is kept), and pins driver_override to
-# that driver and writes bind — the steps driverctl takes for one device — or pins "none". On "bind"
-# it unbinds a driver the allow list does not permit. On the bus's "add" it switches autoprobe off.
+# other driver (a built-in one, part of the measured kernel, is kept and pinned), and pins
+# driver_override to that driver and writes bind — the steps driverctl takes for one device — or
+# pins "none". On "bind" it unbinds a driver the allow list does not permit. On the bus's "add" it
+# switches autoprobe off.
 #
 # Written as it would be deployed, with shell builtins wherever they do the job, so that only the
 # unavoidable programs run: modprobe, and readlink for a bound device. dash (/bin/sh) writes a
@@ -67,9 +68,12 @@ else
 fi
 
 if [ -n "$cur" ]; then
-    [ "$cur" = "$drv" ] && exit 0
-    # Built in (no module link): part of the measured kernel, kept unless a driver was chosen.
-    [ -z "$drv" ] && [ ! -e "/sys/bus/pci/drivers/$cur/module" ] && exit 0
+    # Kept (the allowed driver, or a built-in one, without a module link: part of the measured
+    # kernel) and pinned, so that no other driver can take the device later.
+    if [ "$cur" = "$drv" ] || { [ -z "$drv" ] && [ ! -e "/sys/bus/pci/drivers/$cur/module" ]; }; then
+        [ "$ACTION" = bind ] || echo "$cur" > "$dev/driver_override"
+        exit 0
+    fi
     echo "$name" > "/sys/bus/pci/drivers/$cur/unbind"
 fi
 [ "$ACTION" = bind ] && exit 0
