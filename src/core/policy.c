@@ -9,6 +9,8 @@
 #include <assert.h>
 #include <fnmatch.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "driver-match.h"
 #include "ini.h"
@@ -535,4 +537,51 @@ char *policy_rule_label(const PolicyRule *r) {
                 return strdup("(unnamed rule)");
         slash = strrchr(r->filename, '/');
         return strdup(slash ? slash + 1 : r->filename);
+}
+
+static void summary_add_ids(FILE *f, const char *key, const uint32_t *ids, size_t n) {
+        if (n == 0)
+                return;
+        fprintf(f, " %s=", key);
+        for (size_t i = 0; i < n; i++)
+                fprintf(f, "%s0x%04x", i > 0 ? " " : "", ids[i]);
+}
+
+static void summary_add_strv(FILE *f, const char *key, char *const *l) {
+        if (strv_length(l) == 0)
+                return;
+        fprintf(f, " %s=", key);
+        STRV_FOREACH(i, l)
+                fprintf(f, "%s%s", i == l ? "" : " ", *i);
+}
+
+char *policy_rule_match_summary(const PolicyRule *r) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
+
+        f = open_memstream(&buf, &size);
+        if (!f)
+                return NULL;
+
+        summary_add_strv(f, "Bus", r->buses);
+        summary_add_ids(f, "Vendor", r->vendors, r->n_vendors);
+        summary_add_ids(f, "Device", r->devices, r->n_devices);
+        summary_add_ids(f, "SubsystemVendor", r->subsystem_vendors, r->n_subsystem_vendors);
+        summary_add_ids(f, "SubsystemDevice", r->subsystem_devices, r->n_subsystem_devices);
+        for (size_t i = 0; i < r->n_classes; i++)
+                fprintf(f, " Class=0x%06x/0x%06x", r->classes[i].value, r->classes[i].mask);
+        summary_add_strv(f, "Path", r->paths);
+        summary_add_strv(f, "Modalias", r->modaliases);
+        if (r->tdisp >= 0)
+                fprintf(f, " TDISP=%s", r->tdisp ? "yes" : "no");
+
+        if (fclose(f) != 0) {
+                free(buf);
+                return NULL;
+        }
+        /* Drop the leading space. */
+        if (buf && buf[0] == ' ')
+                memmove(buf, buf + 1, strlen(buf));
+        return buf;
 }

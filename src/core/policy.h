@@ -75,3 +75,7 @@ const PolicyRule *policy_match(const Policy *p, const DeviceInfo *d) _pure_;
 /* The label used in logs and TDISPD_RULE=: the file's basename ("50-nic.policy"), which identifies the
  * rule since one file holds one rule. Freshly allocated, NULL on OOM. */
 char *policy_rule_label(const PolicyRule *r);
+
+/* The [Match] section in one line ("Bus=pci Vendor=0x1b36 Device=0x0010"; "" when empty): why a rule
+ * matched, for TDISPD_RULE_MATCH= in the journal. */
+char *policy_rule_match_summary(const PolicyRule *r);

@@ -438,7 +438,20 @@ static void test_string_tables(void) {
         assert(policy_rule_free(NULL) == NULL);
 }
 
+static void test_match_summary(void) {
+        static const char text[] = "[Match]\nBus=pci\nVendor=0x1b36 0x1af4\nClass=0x020000/0xff0000\nTDISP=yes\n"
+                                   "[Policy]\nAction=accept\n";
+        _cleanup_(policy_rule_freep) PolicyRule *r = NULL;
+        _cleanup_free_ char *s = NULL;
+
+        assert(policy_rule_parse_buffer(text, strlen(text), "50-x.policy", &r, NULL) >= 0);
+        s = policy_rule_match_summary(r);
+        assert(s);
+        assert(streq(s, "Bus=pci Vendor=0x1b36 0x1af4 Class=0x020000/0xff0000 TDISP=yes"));
+}
+
 int main(void) {
+        test_match_summary();
         test_parse();
         test_parse_limits();
         test_matching();

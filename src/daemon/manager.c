@@ -187,13 +187,19 @@ static void log_record(Manager *m, const Record *rec) {
         const char *name = d->info->sysname;
 
         switch (rec->type) {
-        case RECORD_DECISION:
+        case RECORD_DECISION: {
+                _cleanup_free_ char *match = d->decision.rule ? policy_rule_match_summary(d->decision.rule) : NULL;
+
                 fields_for_device(&f, d, rec->old_state);
                 fields_add(&f, "TDISPD_ACTION", policy_action_to_string(d->decision.action));
-                log_struct_internal(LOG_INFO, 0, MESSAGE_ID_DEVICE_DECISION, f.items, "%s: %s %s, action %s (rule: %s).",
-                                    name, d->info->bus, strempty(d->info->modalias),
-                                    policy_action_to_string(d->decision.action), decision_rule_name(&d->decision));
+                fields_add(&f, "TDISPD_RULE_MATCH", match);
+                log_struct_internal(LOG_INFO, 0, MESSAGE_ID_DEVICE_DECISION, f.items,
+                                    "%s: %s %s, action %s (rule: %s%s%s%s).", name, d->info->bus,
+                                    strempty(d->info->modalias), policy_action_to_string(d->decision.action),
+                                    decision_rule_name(&d->decision), match ? " [Match] " : "", strempty(match),
+                                    match && !match[0] ? "(any device)" : "");
                 return;
+        }
 
         case RECORD_TRANSITION:
                 m->counts[rec->old_state]--;
