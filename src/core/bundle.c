@@ -260,9 +260,7 @@ int bundle_build(const BundleDevice *devices, size_t n_devices, const BundleTopo
         _cleanup_(sha384_done) Sha384 h = {};
         char nonce_hex[2 * BUNDLE_NONCE_MAX + 1] = "", digest[SHA384_STRING_MAX];
         uint8_t d[SHA384_DIGEST_SIZE];
-        size_t evidence_size = 0, len;
-        const char *text;
-        char *json;
+        size_t evidence_size = 0;
         int r;
 
         assert(devices || n_devices == 0);
@@ -349,20 +347,9 @@ int bundle_build(const BundleDevice *devices, size_t n_devices, const BundleTopo
         if (r < 0)
                 return r;
 
-        text = json_object_to_json_string_length(
-                root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-        if (!text)
-                return -ENOMEM;
-        json = malloc(len + 2);
-        if (!json)
-                return -ENOMEM;
-        memcpy(json, text, len);
-        json[len] = '\n';
-        json[len + 1] = '\0';
-
-        *ret_json = json;
-        if (ret_size)
-                *ret_size = len + 1;
+        r = json_to_text_line(root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, ret_json, ret_size);
+        if (r < 0)
+                return r;
         if (ret_bundle_digest)
                 memcpy(ret_bundle_digest, digest, SHA384_STRING_MAX);
         return 0;

@@ -401,9 +401,6 @@ static int append(json_object *array, json_object *v) {
 
 int state_file_serialize(const StateFile *s, char **ret, size_t *ret_size) {
         _cleanup_json_ json_object *root = NULL, *devices = NULL, *topology = NULL, *topo_devices = NULL;
-        const char *text;
-        size_t len;
-        char *out;
         int r;
 
         assert(s);
@@ -448,21 +445,7 @@ int state_file_serialize(const StateFile *s, char **ret, size_t *ret_size) {
         if (r < 0)
                 return r;
 
-        text = json_object_to_json_string_length(
-                root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-        if (!text)
-                return -ENOMEM;
-        out = malloc(len + 2);
-        if (!out)
-                return -ENOMEM;
-        memcpy(out, text, len);
-        out[len] = '\n';
-        out[len + 1] = '\0';
-
-        *ret = out;
-        if (ret_size)
-                *ret_size = len + 1;
-        return 0;
+        return json_to_text_line(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, ret, ret_size);
 }
 
 /* -- reading -- */

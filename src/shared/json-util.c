@@ -249,3 +249,24 @@ int string_xunescape(const char *s, char **ret) {
         *ret = TAKE_PTR(u);
         return 0;
 }
+
+int json_to_text_line(json_object *o, int flags, char **ret, size_t *ret_size) {
+        const char *text;
+        size_t len = 0;
+        char *out;
+
+        text = json_object_to_json_string_length(o, flags, &len);
+        if (!text)
+                return -ENOMEM;
+        out = malloc(len + 2);
+        if (!out)
+                return -ENOMEM;
+        memcpy(out, text, len);
+        out[len] = '\n';
+        out[len + 1] = '\0';
+
+        *ret = out;
+        if (ret_size)
+                *ret_size = len + 1;
+        return 0;
+}

@@ -48,3 +48,7 @@ char *string_xescape(const char *s);
  * escaped NUL, for a byte that should have been escaped and was not (so that each string has exactly
  * one spelling). */
 int string_xunescape(const char *s, char **ret);
+
+/* o serialised with flags (JSON_C_TO_STRING_*), plus a final newline, NUL-terminated; *ret_size (may
+ * be NULL) excludes the NUL. */
+int json_to_text_line(json_object *o, int flags, char **ret, size_t *ret_size);
