@@ -37,7 +37,7 @@ run_suite_build() {
 mkdir -p build-logs
 echo "== build (warnings are errors) =="
 if run_suite_build build; then
-    suites=(--suite unit --suite fuzz --suite umockdev)
+    suites=(--suite unit --suite fuzz --suite lint --suite umockdev --suite bench-smoke)
     [ "$vm" = yes ] && suites+=(--suite vm)
     meson test -C build --print-errorlogs --num-processes 2 "${suites[@]}" || status=1
     logs+=(build/meson-logs/testlog.json)
