@@ -133,6 +133,8 @@ def summarize_vm(vm):
             "tcg_factor_bash_loop": stats([b.get("tcg_factor_bash_loop") for b in boots]),
             "tdispd_vmhwm_kib": stats([b.get("tdispd_vmhwm_kib") for b in with_t]),
             "devices": stats([b.get("devices") for b in with_t]),
+            "tdispd_utime_ms_tcg": stats([b.get("tdispd_utime_ms") for b in with_t]),
+            "tdispd_stime_ms_tcg": stats([b.get("tdispd_stime_ms") for b in with_t]),
             "pci_functions": stats([b.get("pci_functions") for b in with_t]),
         }
         # Per pair: the boot with tdispd over the one without (they ran side by side).
@@ -231,11 +233,16 @@ def evaluate_targets(res):
     st = vm.get("standard")
     if st:
         a, b = med(st["sysinit_ms_tdispd"]), med(st["sysinit_ms_without"])
-        if a and b:
-            v = (a / b - 1) * 100
-            ts.append(target("vm.boot", "tdispd adds <= 5 % to the time to sysinit.target (TCG)", 5, v, "%",
-                             v <= 5, "medians: %.0f ms with, %.0f ms without; tdispd's own start-to-READY is %.1f %% "
-                             "of the boot" % (a, b, 100 * (med(st["tdispd_ready_share_of_sysinit"]) or 0))))
+        pr = st.get("sysinit_ratio_per_pair")
+        if a and b and pr:
+            # The pairs booted side by side: their ratios cancel most of the host's drift.
+            v = (pr["median"] - 1) * 100
+            ts.append(target("vm.boot", "tdispd adds <= 5 % to the time to sysinit.target (TCG; median of the "
+                             "side-by-side pairs)", 5, v, "%", v <= 5,
+                             "pairs %+.0f … %+.0f %%; medians of all boots %.0f ms with, %.0f ms without (%+.0f %%); "
+                             "tdispd's own start-to-READY, on the critical path, is %.1f %% of the boot" % (
+                                 (pr["min"] - 1) * 100, (pr["max"] - 1) * 100, a, b, (a / b - 1) * 100,
+                                 100 * (med(st["tdispd_ready_share_of_sysinit"]) or 0))))
         v = med(st["host_equiv_cpu_ms"])
         if v is not None:
             ts.append(target("vm.cpu", "tdispd CPU time < 50 ms host-equivalent", 50, v, "ms", v < 50,
@@ -370,6 +377,12 @@ def table(res):
                 fs(_pct(s["tdispd_ready_share_of_sysinit"]), 1) + " %",
                 fs(s["tdispd_cpu_ms_tcg"], 0), fs(s["host_equiv_cpu_ms"], 1),
                 fs(_scale(s["host_equiv_cpu_ms_per_device"], 1000), 0), fs(s["tdispd_vmhwm_kib"], 0)))
+        for kind, s in vm["summary"].items():
+            if s.get("tdispd_utime_ms_tcg"):
+                lines.append("")
+                lines.append("%s: tdispd's CPU time under TCG is %s ms user and %s ms system; system time includes the "
+                             "probe of every driver tdispd binds (it runs in the writer of \"bind\") and the kernel's "
+                             "sysfs work." % (kind, fs(s["tdispd_utime_ms_tcg"], 0), fs(s["tdispd_stime_ms_tcg"], 0)))
         lines.append("")
         lines.append("TCG slowdown (guest CPU / host CPU, same work): tdispd --check-config x20 %s; bash loop %s." % (
             fs(vm["summary"].get("standard", {}).get("tcg_factor_check_config"), 1),
@@ -477,7 +490,7 @@ def loadavg():
 def main():
     p = argparse.ArgumentParser(description="the tdispd benchmark")
     p.add_argument("--build-dir", default=os.path.join(SRC, "build"))
-    p.add_argument("--quick", action="store_true", help="fewer repetitions; the VM part boots one pair")
+    p.add_argument("--quick", action="store_true", help="fewer repetitions; one pair of boots of each kind")
     p.add_argument("--smoke", action="store_true", help="tiny run for the bench-smoke suite (no VM)")
     p.add_argument("--no-vm", action="store_true", help="leave out part 3")
     p.add_argument("--only", choices=("core", "umockdev", "vm"), action="append", help="run only these parts")
@@ -563,12 +576,12 @@ def main():
 
     if "vm" in parts:
         import vm_bench
-        pairs = 1 if mode == "quick" else 4
+        pairs, scaled_pairs = (1, 1) if mode == "quick" else (5, 2)
         functions = 120
-        log("vm: %d standard pair(s) and one pair with %d more PCI functions (TCG boots, ~1 min each)" %
-            (pairs, functions))
+        log("vm: %d standard pair(s) and %d pair(s) with %d more PCI functions (TCG boots, ~1 min a pair)" %
+            (pairs, scaled_pairs, functions))
         try:
-            vm = vm_bench.run(build, os.path.join(build, "bench", "vm-runs"), pairs, functions, log)
+            vm = vm_bench.run(build, os.path.join(build, "bench", "vm-runs"), pairs, functions, log, scaled_pairs)
             vm["summary"] = summarize_vm(vm)
             res["vm"] = vm
         except Exception as e:
@@ -588,7 +601,7 @@ def main():
     os.replace(args.out + ".tmp", args.out)
     text = table(res)
     with open(os.path.splitext(args.out)[0] + ".md", "w") as f:
-        f.write(text + "\n")
+        f.write("<!-- SPDX-License-Identifier: LGPL-2.1-or-later -->\n" + text + "\n")
     print(text)
     log("bench: wrote %s (%.0f s)" % (args.out, res["meta"]["duration_s"]))
 

@@ -6,8 +6,8 @@
 #
 # Builds the project in DIR (default: ./build, or $BENCH_BUILD_DIR; "meson setup" if it does not
 # exist yet), then runs bench/run.py, which writes bench/results/latest.json and latest.md and prints
-# the table. A full run takes about 15 minutes on two cores (the VM part about half of it); --quick
-# about 5, --no-vm leaves out the QEMU boots. See bench/README.md.
+# the table. A full run takes 6–10 minutes on two cores (the QEMU boots more than half of it);
+# --quick about 4, --no-vm (no boots) about 2. See bench/README.md.
 set -euo pipefail
 
 src=$(cd "$(dirname "$0")/.." && pwd)

@@ -126,6 +126,18 @@ def summarize(m, rc, wall, outdir):
         k, _, v = part.partition(":")
         if k.strip() in ("VmHWM", "RssAnon", "RssFile") and v.strip():
             r["tdispd_" + k.strip().lower() + "_kib"] = int(v.split()[0])
+    for key in ("utime_ticks", "stime_ticks"):
+        v = _num(m, "tdispd." + key)
+        if v is not None and r["tdispd_active"]:
+            r["tdispd_" + key.replace("_ticks", "_ms")] = v * 1000.0 / (_num(m, "tdispd.clk_tck") or 100.0)
+    sched = m.get("tdispd.schedstat", "").split()
+    if len(sched) >= 2 and r["tdispd_active"]:
+        r["tdispd_run_ms"], r["tdispd_runqueue_wait_ms"] = int(sched[0]) / 1e6, int(sched[1]) / 1e6
+    ctxt = dict(p.split(":") for p in m.get("tdispd.ctxt_switches", "").replace(" ", "").split(";") if ":" in p)
+    if ctxt and r["tdispd_active"]:
+        r["tdispd_voluntary_switches"] = int(ctxt.get("voluntary_ctxt_switches", 0))
+    r["journald_active_ms"] = _num(m, "unit.systemd-journald.service.ActiveEnterTimestampMonotonic", 1e-3)
+    r["tdispd_start_ms"] = start if r["tdispd_active"] else None
     r["devices"] = int(m["devices.all_buses"]) if m.get("devices.all_buses", "").isdigit() else None
     r["pci_functions"] = int(m["devices.pci"]) if m.get("devices.pci", "").isdigit() else None
     r["guest_bash_loop_cpu_s"] = _cpu_seconds(m.get("calibrate.bash_loop"))
@@ -145,14 +157,14 @@ def add_host_equivalents(r, host):
             r["host_equiv_cpu_ms_bash_factor"] = r["tdispd_cpu_ms"] / r["tcg_factor_bash_loop"]
 
 
-def run(build, workdir, pairs, functions, log):
-    """pairs standard pairs, then (if functions) one pair with that many more PCI functions."""
+def run(build, workdir, pairs, functions, log, scaled_pairs=1):
+    """pairs standard pairs, then (if functions) scaled_pairs pairs with that many more PCI functions."""
     os.makedirs(workdir, exist_ok=True)
     plan = []
     for i in range(pairs):
         plan.append(("standard", i, 0))
-    if functions:
-        plan.append(("scaled", 0, functions))
+    for i in range(scaled_pairs if functions else 0):
+        plan.append(("scaled", i, functions))
     boots = []
     for kind, i, fn in plan:
         with concurrent.futures.ThreadPoolExecutor(max_workers=2) as ex:

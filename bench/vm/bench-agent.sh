@@ -94,7 +94,13 @@ run() {
     pid=$(prop tdispd.service MainPID)
     if [[ -n $pid && $pid != 0 && -r /proc/$pid/status ]]; then
         marker tdispd.status "$(grep -E '^(VmHWM|VmRSS|RssAnon|RssFile)' "/proc/$pid/status" | tr -s ' \t' ' ' | tr '\n' ';')"
-        marker tdispd.stat_ticks "$(awk '{ print $14 + $15 }' "/proc/$pid/stat")"
+        # utime and stime in clock ticks: stime holds the kernel's work in tdispd's context — sysfs,
+        # and the probe of every driver tdispd binds, which runs in the writer of "bind".
+        marker tdispd.utime_ticks "$(awk '{ print $14 }' "/proc/$pid/stat")"
+        marker tdispd.stime_ticks "$(awk '{ print $15 }' "/proc/$pid/stat")"
+        marker tdispd.clk_tck "$(getconf CLK_TCK 2> /dev/null || echo 100)"
+        marker tdispd.ctxt_switches "$(grep -E '^(voluntary|nonvoluntary)_ctxt_switches' "/proc/$pid/status" | tr -s ' \t' ' ' | tr '\n' ';')"
+        [[ -r /proc/$pid/schedstat ]] && marker tdispd.schedstat "$(< "/proc/$pid/schedstat")"
     fi
     for d in /sys/bus/pci/devices/*; do
         n_pci=$((n_pci + 1))
