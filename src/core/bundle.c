@@ -3,7 +3,6 @@
 
 #include <assert.h>
 #include <inttypes.h>
-#include <json-c/json.h>
 #include <stdio.h>
 
 #include "base64.h"
