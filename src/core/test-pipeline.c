@@ -334,14 +334,21 @@ static void test_tdisp_rule_waits_for_tsm(void) {
         fixture_done(&f);
 }
 
+/* A virtio NIC that is not there yet: hot-added later by the test. */
+static ModelDevice *add_absent_nic(Fixture *f) {
+        ModelDevice *md = model_add_device(&f->model, "/sys/devices/pci0000:00/0000:00:09.0", "pci", 0x1af4, 0x1041);
+
+        model_device_add_candidate(md, "virtio_pci", "virtio_pci");
+        md->present = false;
+        return md;
+}
+
 static void test_topology_lock(void) {
         Fixture f;
         Outcome o = {};
 
         fixture_init(&f, ACCEPT_RULE);
-        ModelDevice *late = model_add_device(&f.model, "/sys/devices/pci0000:00/0000:00:09.0", "pci", 0x1af4, 0x1041);
-        model_device_add_candidate(late, "virtio_pci", "virtio_pci");
-        late->present = false;
+        ModelDevice *late = add_absent_nic(&f);
         fixture_start(&f);
         step_verdicts(&f);
 
@@ -578,9 +585,7 @@ static void test_restart_keeps_topology(void) {
         Outcome o = {};
 
         fixture_init(&f, ACCEPT_RULE);
-        ModelDevice *late = model_add_device(&f.model, "/sys/devices/pci0000:00/0000:00:09.0", "pci", 0x1af4, 0x1041);
-        model_device_add_candidate(late, "virtio_pci", "virtio_pci");
-        late->present = false;
+        ModelDevice *late = add_absent_nic(&f);
         fixture_start(&f);
         assert(registry_lock_topology(f.model.registry, 1, &o) == 0);
         outcome_done(&o);

@@ -281,37 +281,54 @@ static int ctl_simple_call(const char *method, json_object *parameters, VarlinkR
         return ctl_call(c, method, parameters, 0, ret);
 }
 
+/* Appends every element of the array from (may be NULL) to the array to. */
+static int append_array(json_object *to, json_object *from) {
+        for (size_t i = 0; i < json_object_array_length(from); i++)
+                if (json_object_array_add(to, json_object_get(json_object_array_get_idx(from, i))) < 0)
+                        return fail(EXIT_FAILURE, "Out of memory.");
+        return EXIT_SUCCESS;
+}
+
+/* Calls method with "more" and hands each reply's parameters to merge() until the last reply. */
+static int ctl_call_more(const char *method, json_object *parameters,
+                         int (*merge)(json_object *reply, void *userdata), void *userdata) {
+        _cleanup_(varlink_client_freep) VarlinkClient *c = NULL;
+        int r;
+
+        r = ctl_connect(&c);
+        if (r != EXIT_SUCCESS)
+                return r;
+        if (varlink_client_send(c, method, parameters, VARLINK_CALL_MORE, CALL_TIMEOUT_USEC) < 0)
+                return fail(EXIT_FAILURE, "Failed to send %s to tdispd.", method + strlen(API_PREFIX));
+
+        for (;;) {
+                _cleanup_(varlink_reply_done) VarlinkReply reply = {};
+
+                r = ctl_receive(c, CALL_TIMEOUT_USEC, &reply);
+                if (r != EXIT_SUCCESS)
+                        return r;
+                r = merge(reply.parameters, userdata);
+                if (r != EXIT_SUCCESS)
+                        return r;
+                if (!reply.continues)
+                        return EXIT_SUCCESS;
+        }
+}
+
+static int merge_devices(json_object *reply, void *userdata) {
+        return append_array(userdata, json_object_object_get(reply, "devices"));
+}
+
 /* Every device, as a JSON array, gathered from however many replies ListDevices sends. */
 static int fetch_devices(json_object **ret) {
-        _cleanup_(varlink_client_freep) VarlinkClient *c = NULL;
         _cleanup_json_ json_object *all = json_object_new_array();
         int r;
 
         if (!all)
                 return fail(EXIT_FAILURE, "Out of memory.");
-        r = ctl_connect(&c);
+        r = ctl_call_more(API_PREFIX "ListDevices", NULL, merge_devices, all);
         if (r != EXIT_SUCCESS)
                 return r;
-
-        if (varlink_client_send(c, API_PREFIX "ListDevices", NULL, VARLINK_CALL_MORE, CALL_TIMEOUT_USEC) < 0)
-                return fail(EXIT_FAILURE, "Failed to send ListDevices to tdispd.");
-        for (;;) {
-                _cleanup_(varlink_reply_done) VarlinkReply reply = {};
-                json_object *devices;
-
-                r = ctl_receive(c, CALL_TIMEOUT_USEC, &reply);
-                if (r != EXIT_SUCCESS)
-                        return r;
-                devices = json_object_object_get(reply.parameters, "devices");
-                for (size_t i = 0; i < json_object_array_length(devices); i++) {
-                        json_object *d = json_object_array_get_idx(devices, i);
-
-                        if (json_object_array_add(all, json_object_get(d)) < 0)
-                                return fail(EXIT_FAILURE, "Out of memory.");
-                }
-                if (!reply.continues)
-                        break;
-        }
 
         *ret = TAKE_PTR(all);
         return EXIT_SUCCESS;
@@ -504,50 +521,31 @@ static int device_parameters(const char *name, json_object **ret) {
         return EXIT_SUCCESS;
 }
 
+static int merge_evidence(json_object *reply, void *userdata) {
+        json_object **all = userdata;
+
+        if (!*all) {
+                *all = json_object_get(reply);
+                return EXIT_SUCCESS;
+        }
+        /* tdispd checks this too; a client that trusts nothing checks again. */
+        if (!streq_ptr(get_string(reply, "evidence_digest"), get_string(*all, "evidence_digest")))
+                return fail(EXIT_FAILURE, "tdispd sent objects of different evidence in one reply.");
+        return append_array(json_object_object_get(*all, "objects"), json_object_object_get(reply, "objects"));
+}
+
 /* The whole evidence of a device as one GetEvidence reply, gathered from however many replies
  * tdispd sends (one per object with "more"). */
 static int fetch_evidence(const char *name, json_object **ret) {
-        _cleanup_(varlink_client_freep) VarlinkClient *c = NULL;
         _cleanup_json_ json_object *p = NULL, *all = NULL;
         int r;
 
         r = device_parameters(name, &p);
         if (r != EXIT_SUCCESS)
                 return r;
-        r = ctl_connect(&c);
+        r = ctl_call_more(API_PREFIX "GetEvidence", p, merge_evidence, &all);
         if (r != EXIT_SUCCESS)
                 return r;
-        if (varlink_client_send(c, API_PREFIX "GetEvidence", p, VARLINK_CALL_MORE, CALL_TIMEOUT_USEC) < 0)
-                return fail(EXIT_FAILURE, "Failed to send GetEvidence to tdispd.");
-
-        for (;;) {
-                _cleanup_(varlink_reply_done) VarlinkReply reply = {};
-                json_object *objects;
-
-                r = ctl_receive(c, CALL_TIMEOUT_USEC, &reply);
-                if (r != EXIT_SUCCESS)
-                        return r;
-                objects = json_object_object_get(reply.parameters, "objects");
-                if (!all)
-                        all = json_object_get(reply.parameters);
-                else {
-                        json_object *list = json_object_object_get(all, "objects");
-
-                        /* tdispd checks this too; a client that trusts nothing checks again. */
-                        if (!streq_ptr(get_string(reply.parameters, "evidence_digest"),
-                                       get_string(all, "evidence_digest")))
-                                return fail(EXIT_FAILURE,
-                                            "tdispd sent objects of different evidence in one reply.");
-                        for (size_t i = 0; i < json_object_array_length(objects); i++) {
-                                json_object *o = json_object_array_get_idx(objects, i);
-
-                                if (json_object_array_add(list, json_object_get(o)) < 0)
-                                        return fail(EXIT_FAILURE, "Out of memory.");
-                        }
-                }
-                if (!reply.continues)
-                        break;
-        }
 
         *ret = TAKE_PTR(all);
         return EXIT_SUCCESS;

@@ -148,6 +148,8 @@ static int run(int argc, char *argv[]) {
         sigaddset(&mask, SIGCHLD);
         if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0)
                 return log_error_errno(-errno, "Failed to block signals: %m");
+        /* An exec verifier that exits without reading its input must not kill us. */
+        (void) signal(SIGPIPE, SIG_IGN);
 
         r = manager_new(&arg_options, &m);
         if (r < 0)

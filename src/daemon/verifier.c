@@ -414,6 +414,8 @@ static int verifier_exec(Manager *m, Device *d, const char *path, const char *di
                         _exit(127);
                 sigemptyset(&none);
                 (void) sigprocmask(SIG_SETMASK, &none, NULL);
+                /* tdispd ignores SIGPIPE; an ignored signal would stay ignored across exec. */
+                (void) signal(SIGPIPE, SIG_DFL);
                 execl(path, path, (char *) NULL);
                 fprintf(stderr, "tdispd: cannot execute verifier '%s': %m\n", path);
                 _exit(127);
@@ -427,8 +429,6 @@ static int verifier_exec(Manager *m, Device *d, const char *path, const char *di
         in_pipe[1] = out_pipe[0] = -EBADF;
         (void) fcntl(run->stdin_fd, F_SETFL, O_NONBLOCK);
         (void) fcntl(run->stdout_fd, F_SETFL, O_NONBLOCK);
-        /* A verifier that exits without reading must not kill us with SIGPIPE. */
-        (void) signal(SIGPIPE, SIG_IGN);
 
         r = sd_event_add_child(m->event, &run->child_source, pid, WEXITED, verifier_on_child, run);
         if (r >= 0)
