@@ -301,6 +301,21 @@ static void device_forget_lock(Device *d) {
         d->verdict = VERDICT_NONE;
 }
 
+static PolicyAction fallback_action_of(const PolicyRule *rule) {
+        /* Falling back to accept would only go round again: deny instead. */
+        return rule && IN_SET(rule->on_reject, POLICY_ACTION_SHARED, POLICY_ACTION_DENY, POLICY_ACTION_REMOVE)
+                       ? rule->on_reject
+                       : POLICY_ACTION_DENY;
+}
+
+int device_restore_rejection(Device *d, const char *reason) {
+        if (d->decision.action != POLICY_ACTION_ACCEPT)
+                return 0;
+        d->rejected = d->fallback = true;
+        d->fallback_action = fallback_action_of(d->decision.rule);
+        return free_and_strdup(&d->reason, reason ?: "rejected by the relying party before tdispd restarted");
+}
+
 /* Any failure, reject or timeout ends here: record why, then unbind and unlock (device_evaluate
  * does that while unwinding), then retry after a backoff or fall back as OnReject= says. */
 static int device_tdisp_fail(Registry *reg, Device *d, bool reject, const char *format, ...) _printf_(4, 5);
@@ -342,11 +357,7 @@ static int device_evaluate_tdisp(Registry *reg, Device *d, Outcome *o) {
                 d->prepared = false;
                 if (d->rejected || d->pipeline_attempts >= MAX(c->pipeline_attempts, 1U)) {
                         d->fallback = true;
-                        /* Falling back to accept would only go round again: deny instead. */
-                        d->fallback_action = rule && IN_SET(rule->on_reject, POLICY_ACTION_SHARED, POLICY_ACTION_DENY,
-                                                            POLICY_ACTION_REMOVE)
-                                                     ? rule->on_reject
-                                                     : POLICY_ACTION_DENY;
+                        d->fallback_action = fallback_action_of(rule);
                         return device_evaluate(reg, d, o);
                 }
                 r = device_enter_state(d, DEVICE_RETRY_WAIT, o);

@@ -111,6 +111,10 @@ typedef struct DeviceEvent {
 } DeviceEvent;
 
 /* What policy wants for the device now: the decision, or OnReject= once the pipeline gave up. */
+/* After a restart: the relying party rejected the device's evidence before the restart and the
+ * device fell back. A rejection is final until revalidation or a policy change, and only ever
+ * restricts, so it is restored as is (an accept device then takes its OnReject= action at once). */
+int device_restore_rejection(Device *d, const char *reason);
 PolicyAction device_effective_action(const Device *d) _pure_;
 
 /* Checks the driver against policy in the device's current situation (effective action, accepted,

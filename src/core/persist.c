@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "persist.h"
+#include "strv.h"
 
 static StateVerdict state_verdict_from(VerdictState v) {
         switch (v) {
@@ -63,6 +64,7 @@ int persist_snapshot(const Registry *reg, const char *boot_id, uint64_t now_usec
                         .state = devices[i]->state,
                         .verdict = state_verdict_from(devices[i]->verdict),
                         .accepted = devices[i]->accepted,
+                        .rejected = devices[i]->rejected && devices[i]->fallback,
                         .reason = devices[i]->reason,
                 };
 
@@ -112,13 +114,29 @@ int persist_restore_topology(Registry *reg, const StateFile *saved, Outcome *o) 
         if (r < 0)
                 return r;
         for (size_t i = 0; i < saved->n_topology; i++) {
-                r = hashmap_put(reg->topology_snapshot, saved->topology[i].device, (void *) &saved->topology[i]);
+                char *key = topology_snapshot_key(saved->topology[i].bus, saved->topology[i].device);
+
+                r = strv_consume(&reg->topology_snapshot_keys, key);
+                if (r < 0)
+                        return r;
+                /* (bus, name) is unique in a valid file. */
+                r = hashmap_put(reg->topology_snapshot, key, (void *) &saved->topology[i]);
                 if (r < 0 && r != -EEXIST)
                         return r;
         }
         reg->topology_locked = true;
         reg->topology_locked_at_usec = saved->topology_locked_at_usec;
         return outcome_append(o, &(Record) { .type = RECORD_TOPOLOGY_LOCKED, .appeared = false });
+}
+
+/* The saved record describes this very device, not another one found at the same path. */
+static bool saved_identity_matches(const StateDevice *sd, const DeviceInfo *info) {
+        return streq(sd->bus, info->bus) && sd->ids == info->ids &&
+               (!(sd->ids & DEVICE_ID_VENDOR) || sd->vendor == info->vendor) &&
+               (!(sd->ids & DEVICE_ID_DEVICE) || sd->device_id == info->device) &&
+               (!(sd->ids & DEVICE_ID_SUBSYSTEM_VENDOR) || sd->subsystem_vendor == info->subsystem_vendor) &&
+               (!(sd->ids & DEVICE_ID_SUBSYSTEM_DEVICE) || sd->subsystem_device == info->subsystem_device) &&
+               (!(sd->ids & DEVICE_ID_CLASS) || sd->class == info->class);
 }
 
 /* Only a complete, consistent approval on the evidence that was accepted keeps a device going. */
@@ -144,7 +162,7 @@ int persist_add_device(Registry *reg, DeviceInfo *info, const TsmFacts *tsm, con
                 return r;
 
         if (tsm && (tsm->locked || tsm->accepted)) {
-                if (saved_approval_holds(sd, tsm)) {
+                if (saved_approval_holds(sd, tsm) && saved_identity_matches(sd, d->info)) {
                         d->locked = d->accepted = d->prepared = true;
                         d->verdict = VERDICT_APPROVED;
                         r = free_and_strdup(&d->evidence_digest, sd->evidence_digest);
@@ -161,6 +179,11 @@ int persist_add_device(Registry *reg, DeviceInfo *info, const TsmFacts *tsm, con
                         if (r < 0)
                                 return r;
                 }
+        } else if (sd && sd->rejected && saved_identity_matches(sd, d->info)) {
+                /* Restricts only: the device keeps its fallback instead of being attested again. */
+                r = device_restore_rejection(d, sd->reason);
+                if (r < 0)
+                        return r;
         }
 
         if (ret)
@@ -170,4 +193,5 @@ int persist_add_device(Registry *reg, DeviceInfo *info, const TsmFacts *tsm, con
 
 void persist_finish_restore(Registry *reg) {
         reg->topology_snapshot = hashmap_free(reg->topology_snapshot);
+        reg->topology_snapshot_keys = strv_free(reg->topology_snapshot_keys);
 }

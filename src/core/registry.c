@@ -3,10 +3,12 @@
 
 #include <assert.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "registry.h"
 #include "state-file.h"
+#include "strv.h"
 
 int registry_new(const Config *config, const Policy *policy, Registry **ret) {
         _cleanup_free_ Registry *reg = NULL;
@@ -51,6 +53,7 @@ Registry *registry_free(Registry *reg) {
                 device_free(reg, d);
         hashmap_free(reg->devices);
         hashmap_free(reg->topology_snapshot);
+        strv_free(reg->topology_snapshot_keys);
         return mfree(reg);
 }
 
@@ -87,10 +90,22 @@ Device *registry_find_parent(const Registry *reg, const Device *d) {
         }
 }
 
-static bool topology_snapshot_contains(Hashmap *snapshot, const DeviceInfo *info) {
-        const StateTopologyEntry *e = snapshot ? hashmap_get(snapshot, info->sysname) : NULL;
+char *topology_snapshot_key(const char *bus, const char *name) {
+        char *key;
 
-        if (!e || !streq(e->bus, info->bus))
+        return asprintf(&key, "%s/%s", bus, name) < 0 ? NULL : key;
+}
+
+static bool topology_snapshot_contains(Hashmap *snapshot, const DeviceInfo *info) {
+        _cleanup_free_ char *key = NULL;
+        const StateTopologyEntry *e;
+
+        if (!snapshot)
+                return false;
+        /* Out of memory: not in the snapshot, which fails closed. */
+        key = topology_snapshot_key(info->bus, info->sysname);
+        e = key ? hashmap_get(snapshot, key) : NULL;
+        if (!e)
                 return false;
         if ((e->ids & DEVICE_ID_VENDOR) && (!(info->ids & DEVICE_ID_VENDOR) || e->vendor != info->vendor))
                 return false;

@@ -238,6 +238,9 @@ static int check_device(Checker *c, const StateFile *s, size_t i) {
                             !streq(d->verdict_digest, d->evidence_digest)))
                 return check_fail(c, check_path(c, "devices[%zu].accepted", i),
                                   "an accepted device needs an approval of its current evidence");
+        if (d->rejected && (d->accepted || d->verdict == STATE_VERDICT_APPROVE))
+                return check_fail(c, check_path(c, "devices[%zu].rejected", i),
+                                  "a rejected device cannot be approved or accepted");
         if (d->reason && strlen(d->reason) > STATE_FILE_STRING_MAX / 4)
                 return check_fail(c, check_path(c, "devices[%zu].reason", i), "too long");
         return 0;
@@ -366,6 +369,8 @@ static json_object *device_to_json(const StateDevice *d) {
                 r = add(o, "verdict_digest", json_object_new_string(d->verdict_digest));
         if (r >= 0)
                 r = add(o, "accepted", json_object_new_boolean(d->accepted));
+        if (r >= 0 && d->rejected)
+                r = add(o, "rejected", json_object_new_boolean(true));
         if (r >= 0)
                 r = add_string(o, "reason", d->reason);
         return r < 0 ? NULL : TAKE_PTR(o);
@@ -498,11 +503,16 @@ static int read_digest(Checker *c, json_object *o, const char *key, const char *
         return 1;
 }
 
-static int read_bool(Checker *c, json_object *o, const char *key, const char *path, bool *ret) {
+static int read_bool(Checker *c, json_object *o, const char *key, const char *path, bool required, bool *ret) {
         json_object *v;
 
-        if (!json_object_object_get_ex(o, key, &v))
+        if (!json_object_object_get_ex(o, key, &v)) {
+                if (!required) {
+                        *ret = false;
+                        return 0;
+                }
                 return check_fail(c, path, "missing");
+        }
         if (!json_object_is_type(v, json_type_boolean))
                 return check_fail(c, path, "must be true or false");
         *ret = json_object_get_boolean(v);
@@ -538,7 +548,7 @@ static int read_device(Checker *c, json_object *o, size_t i, StateDevice *d) {
         static const char *const keys[] = {
                 "device", "syspath", "bus", "vendor", "device_id", "subsystem_vendor", "subsystem_device",
                 "class", "decision_rule", "state", "evidence_digest", "verdict", "verdict_digest",
-                "accepted", "reason", NULL,
+                "accepted", "rejected", "reason", NULL,
         };
         _cleanup_free_ char *state = NULL, *verdict = NULL;
         int r;
@@ -591,7 +601,10 @@ static int read_device(Checker *c, json_object *o, size_t i, StateDevice *d) {
                         d->verdict_digest);
         if (r < 0)
                 return r;
-        r = read_bool(c, o, "accepted", check_path(c, "devices[%zu].accepted", i), &d->accepted);
+        r = read_bool(c, o, "accepted", check_path(c, "devices[%zu].accepted", i), true, &d->accepted);
+        if (r < 0)
+                return r;
+        r = read_bool(c, o, "rejected", check_path(c, "devices[%zu].rejected", i), false, &d->rejected);
         if (r < 0)
                 return r;
         r = read_string(c, o, "reason", check_path(c, "devices[%zu].reason", i), false, &d->reason);
@@ -704,7 +717,7 @@ int state_file_parse(const char *data, size_t size, const char *filename, StateF
         r = check_keys(&c, topology, "topology", topology_keys);
         if (r < 0)
                 return r;
-        r = read_bool(&c, topology, "locked", "topology.locked", &s->topology_locked);
+        r = read_bool(&c, topology, "locked", "topology.locked", true, &s->topology_locked);
         if (r < 0)
                 return r;
         if (json_object_object_get_ex(topology, "locked_at_usec", &v)) {
@@ -751,7 +764,7 @@ bool state_file_equal(const StateFile *a, const StateFile *b) {
                     !streq_ptr(x->bus, y->bus) || x->ids != y->ids ||
                     !streq_ptr(x->decision_rule, y->decision_rule) || x->state != y->state ||
                     !streq(x->evidence_digest, y->evidence_digest) || x->verdict != y->verdict ||
-                    !streq(x->verdict_digest, y->verdict_digest) || x->accepted != y->accepted ||
+                    !streq(x->verdict_digest, y->verdict_digest) || x->accepted != y->accepted || x->rejected != y->rejected ||
                     !streq_ptr(x->reason, y->reason))
                         return false;
                 for (size_t k = 0; k < ELEMENTSOF(state_ids); k++)

@@ -73,6 +73,8 @@ typedef struct StateDevice {
         StateVerdict verdict;
         char verdict_digest[SHA384_STRING_MAX];         /* "" exactly when verdict is NONE */
         bool accepted;
+        bool rejected;                  /* the relying party rejected its evidence and it fell back
+                                         * (OnReject=); in the file only when true */
         char *reason;                   /* NULL when none */
 } StateDevice;
 

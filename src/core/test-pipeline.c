@@ -601,6 +601,65 @@ static void test_restart_keeps_topology(void) {
         fixture_done(&f);
 }
 
+/* A rejection is final, a restart included: the device keeps its fallback and is not locked again.
+ * Without the state file nothing is known, and attesting again is the safe default. */
+static void test_restart_keeps_rejection(void) {
+        static const char *const on_reject[] = { "", "OnReject=shared\n" };
+
+        for (size_t i = 0; i < ELEMENTSOF(on_reject); i++) {
+                char rule[512];
+                Fixture f;
+
+                snprintf(rule, sizeof(rule), "%s%s", ACCEPT_RULE, on_reject[i]);
+                fixture_init(&f, rule);
+                f.model.verifier = MODEL_VERIFIER_REJECT;
+                fixture_start(&f);
+                step_verdicts(&f);
+                DeviceState fallback = tdi_device(&f)->state;
+                assert(IN_SET(fallback, DEVICE_DENIED, DEVICE_BOUND) && f.tdi->lock_generation == 1);
+
+                assert(fixture_restart(&f, 0) >= 0);
+                check(&f);
+                step_timers(&f);
+                step_verdicts(&f);
+                Device *d = tdi_device(&f);
+                assert(d->state == fallback && d->rejected);
+                assert(strstr(d->reason, "rejected by the relying party: model says no"));
+                assert(f.tdi->lock_generation == 1 && f.tdi->tdisp_state == MODEL_TDISP_UNLOCKED);
+
+                /* The state file is gone: attested again, rejected again. */
+                assert(fixture_restart(&f, 1) >= 0);
+                check(&f);
+                step_verdicts(&f);
+                assert(tdi_device(&f)->state == fallback && f.tdi->lock_generation == 2);
+                fixture_done(&f);
+        }
+}
+
+/* Names are unique per bus only: an ACPI device and the platform device made from it share one.
+ * Both are in the snapshot, and stay there across a restart. */
+static void test_restart_topology_same_name_two_buses(void) {
+        Fixture f;
+        Outcome o = {};
+
+        fixture_init(&f, ACCEPT_RULE);
+        ModelDevice *acpi = model_add_device(&f.model, "/sys/devices/LNXSYSTM:00/LNXSYBUS:00/QEMU0002:00", "acpi",
+                                             0, 0);
+        ModelDevice *platform = model_add_device(&f.model, "/sys/devices/platform/QEMU0002:00", "platform", 0, 0);
+        fixture_start(&f);
+        step_verdicts(&f);
+        assert(registry_lock_topology(f.model.registry, 1, &o) == 0);
+        outcome_done(&o);
+        assert(fixture_save(&f) >= 0);
+
+        assert(fixture_restart(&f, 0) >= 0);
+        check(&f);
+        assert(f.model.registry->topology_locked);
+        assert(!registry_get(f.model.registry, acpi->syspath)->topology_intruder);
+        assert(!registry_get(f.model.registry, platform->syspath)->topology_intruder);
+        fixture_done(&f);
+}
+
 /* --- randomised --- */
 
 
@@ -730,6 +789,8 @@ int main(void) {
         test_late_tsm();
         test_tdisp_rule_waits_for_tsm();
         test_topology_lock();
+        test_restart_keeps_rejection();
+        test_restart_topology_same_name_two_buses();
         test_revalidate();
         test_restart_keeps_accepted_device();
         test_restart_between_lock_and_accept();

@@ -256,6 +256,13 @@ static void test_hostile(void) {
                   "devices[0].accepted" },
                 { "accepted without evidence", DOC(DEV("\"state\":\"bound\",\"verdict\":\"approve\","
                   "\"verdict_digest\":\"" D1 "\",\"accepted\":true"), UNLOCKED), -EBADMSG, "devices[0].accepted" },
+                { "rejected", DOC(DEV("\"state\":\"denied\",\"verdict\":\"none\",\"accepted\":false,"
+                  "\"rejected\":true"), UNLOCKED), 0, NULL },
+                { "rejected as string", DOC(DEV("\"state\":\"denied\",\"verdict\":\"none\",\"accepted\":false,"
+                  "\"rejected\":\"yes\""), UNLOCKED), -EBADMSG, "devices[0].rejected" },
+                { "rejected and approved", DOC(DEV("\"state\":\"running\",\"evidence_digest\":\"" D1 "\","
+                  "\"verdict\":\"approve\",\"verdict_digest\":\"" D1 "\",\"accepted\":true,\"rejected\":true"),
+                  UNLOCKED), -EBADMSG, "devices[0].rejected" },
                 { "verdict without digest", DOC(DEV("\"state\":\"bound\",\"verdict\":\"approve\",\"accepted\":false"),
                   UNLOCKED), -EBADMSG, "devices[0].verdict_digest" },
                 { "digest without verdict", DOC(DEV("\"state\":\"bound\",\"verdict\":\"none\",\"verdict_digest\":\""
