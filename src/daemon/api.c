@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "device-log.h"
 #include "api.h"
 #include "build-config.h"
 #include "base64.h"
@@ -870,8 +871,8 @@ static int api_verdict(Api *a, VarlinkLink *l, Device *d, bool approve, const ch
                 return r < 0 ? r : 0;
         }
         if (r < 0)
-                return log_warning_errno(r, "%s: failed to carry out the verdict from the API: %m",
-                                         d->info->sysname);
+                return log_device_warning_errno(d->info->sysname, r,
+                                                "failed to carry out the verdict from the API: %m");
         return 1;
 }
 
@@ -907,8 +908,8 @@ static int api_approve_all(Api *a, const char *reason, bool lock_topology, json_
                         return -ENOMEM;
                 r = verifier_push_verdict(a->manager, d, true, digest, reason, lock_topology);
                 if (r < 0)
-                        return log_warning_errno(r, "%s: failed to carry out the approval from the API: %m",
-                                                 *path);
+                        return log_device_warning_errno(d->info->sysname, r,
+                                                        "failed to carry out the approval from the API: %m");
         }
         return 0;
 }
@@ -1028,7 +1029,7 @@ static int method_revalidate(VarlinkLink *l, json_object *parameters, VarlinkCal
                 return -ENOMEM;
 
         /* As manager_dispatch() does, through the processing the API was given. */
-        log_info("%s: revalidation requested through the control API.", name);
+        log_device_info(name, "revalidation requested through the control API.");
         r = device_dispatch(m->registry, d, &(DeviceEvent) { .type = DEVICE_EVENT_REVALIDATE }, &o);
         k = a->process(m, &o);
         if (r == -EOPNOTSUPP) {

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "device-log.h"
 #include "binder.h"
 #include "registry.h"
 #include "log.h"
@@ -113,7 +114,7 @@ static int bind_attempt_module(BindAttempt *a, const char *module) {
                                 a->error = r;
                         return 0;
                 }
-                log_debug("%s: loaded module '%s'.", info->sysname, module);
+                log_device_debug(info->sysname, "loaded module '%s'.", module);
         }
 
         r = module_list_drivers(module, info->bus, &drivers);

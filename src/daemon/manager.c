@@ -13,6 +13,7 @@
 #include <time.h>
 #include <systemd/sd-daemon.h>
 
+#include "device-log.h"
 #include "api.h"
 #include "binder.h"
 #include "fileio.h"
@@ -181,6 +182,21 @@ static void fields_for_device(Fields *f, const Device *d, DeviceState state) {
         fields_add(f, "TDISPD_RULE", decision_rule_name(&d->decision));
 }
 
+/* A TDISP attempt that failed, timed out or was rejected is a warning: the device is not accepted,
+ * or not yet. Waits and successful steps are information. */
+static int transition_priority(const Record *rec) {
+        if (rec->new_state == DEVICE_FAILED)
+                return LOG_ERR;
+        if (rec->new_state == DEVICE_RETRY_WAIT)
+                return LOG_WARNING;
+        if (rec->reason &&
+            IN_SET(rec->old_state, DEVICE_PREPARING, DEVICE_LOCKING, DEVICE_ATTESTING, DEVICE_ACCEPTING,
+                   DEVICE_UNLOCKING) &&
+            IN_SET(rec->new_state, DEVICE_UNLOCKING, DEVICE_DENIED, DEVICE_REMOVING, DEVICE_BINDING,
+                   DEVICE_NO_DRIVER))
+                return LOG_WARNING;
+        return LOG_INFO;
+}
 static void log_record(Manager *m, const Record *rec) {
         _cleanup_(fields_done) Fields f = {};
         const Device *d = rec->device;
@@ -213,11 +229,11 @@ static void log_record(Manager *m, const Record *rec) {
                 fields_add(&f, "TDISPD_OLD_STATE", device_state_to_string(rec->old_state));
                 fields_add(&f, "TDISPD_DRIVER", rec->driver);
                 fields_add(&f, "TDISPD_REASON", rec->reason);
-                log_struct_internal(rec->new_state == DEVICE_FAILED ? LOG_ERR : LOG_INFO, 0, MESSAGE_ID_DEVICE_STATE,
-                                    f.items, "%s: %s → %s%s%s%s%s%s", name, device_state_to_string(rec->old_state),
-                                    device_state_to_string(rec->new_state),
-                                    rec->driver ? " (driver " : "", strempty(rec->driver),
-                                    rec->driver ? ")" : "", rec->reason ? ": " : "", strempty(rec->reason));
+                log_struct_internal(transition_priority(rec), 0, MESSAGE_ID_DEVICE_STATE, f.items,
+                                    "%s: %s → %s%s%s%s%s%s", name, device_state_to_string(rec->old_state),
+                                    device_state_to_string(rec->new_state), rec->driver ? " (driver " : "",
+                                    strempty(rec->driver), rec->driver ? ")" : "", rec->reason ? ": " : "",
+                                    strempty(rec->reason));
                 return;
 
         case RECORD_REFUSED_BINDING:
@@ -283,7 +299,7 @@ static int manager_observe_driver(Manager *m, Device *d, Outcome *o) {
         if (r == -ENOENT)
                 return 0; /* the device itself is gone; its remove uevent follows */
         if (r < 0)
-                return log_warning_errno(r, "%s: cannot read driver link: %m", d->info->sysname);
+                return log_device_warning_errno(d->info->sysname, r, "cannot read driver link: %m");
 
         if (!driver)
                 return device_dispatch(m->registry, d, &(DeviceEvent) { .type = DEVICE_EVENT_DRIVER_UNBOUND }, o);
@@ -292,7 +308,8 @@ static int manager_observe_driver(Manager *m, Device *d, Outcome *o) {
          * information. */
         r = sysfs_driver_module(d->info->bus, driver, &module, &builtin);
         if (r < 0) {
-                log_debug_errno(r, "%s: cannot tell which module provides '%s': %m", d->info->sysname, driver);
+                log_device_debug_errno(d->info->sysname, r, "cannot tell which module provides '%s': %m",
+                                       driver);
                 builtin = false;
         }
 
@@ -369,7 +386,7 @@ static int device_timer_handler(sd_event_source *s, uint64_t usec, void *userdat
         if (r >= 0)
                 r = device_dispatch(m->registry, d, &(DeviceEvent) { .type = DEVICE_EVENT_TIMER }, &o);
         if (r < 0)
-                log_warning_errno(r, "%s: failed to handle timer: %m", d->info->sysname);
+                log_device_warning_errno(d->info->sysname, r, "failed to handle timer: %m");
         return manager_process(m, &o);
 }
 
@@ -421,9 +438,11 @@ int manager_verify_identity(const Device *d) {
         if (r < 0)
                 return r;
         if (!streq_ptr(modalias, d->info->modalias)) {
-                log_warning("%s: the device at %s changed (modalias '%s', was '%s'); not touching it until its "
-                            "remove and add events arrive.", d->info->sysname, d->info->syspath, modalias,
-                            strna(d->info->modalias));
+                log_device_warning(
+                        d->info->sysname,
+                        "the device at %s changed (modalias '%s', was '%s'); not touching it until its "
+                        "remove and add events arrive.",
+                        d->info->syspath, modalias, strna(d->info->modalias));
                 return -ENODEV;
         }
         return 0;
@@ -440,7 +459,7 @@ static int manager_execute(Manager *m, Device *d, const Record *rec, Outcome *o)
                 if (r < 0 && r != -ENODEV)
                         log_action_failed(d, "unbind", r, rec->driver);
                 else
-                        log_info("%s: unbound driver '%s'.", info->sysname, rec->driver);
+                        log_device_info(info->sysname, "unbound driver '%s'.", rec->driver);
                 /* -ENODEV: not bound to that driver (any more); the link tells what is. */
                 r = device_dispatch(m->registry, d,
                                     &(DeviceEvent) { .type = DEVICE_EVENT_UNBIND_RESULT, .error = r == -ENODEV ? 0 : r },
@@ -454,8 +473,9 @@ static int manager_execute(Manager *m, Device *d, const Record *rec, Outcome *o)
                         return 0;
                 r = sysfs_write_device_attribute(info->syspath, "driver_override", rec->driver ?: "none");
                 if (r < 0)
-                        log_warning_errno(r, "%s: cannot pin driver_override to '%s', ignoring: %m", info->sysname,
-                                          rec->driver ?: "none");
+                        log_device_warning_errno(info->sysname, r,
+                                                 "cannot pin driver_override to '%s', ignoring: %m",
+                                                 rec->driver ?: "none");
                 return 0;
 
         case DEVICE_ACTION_BIND:
@@ -467,7 +487,7 @@ static int manager_execute(Manager *m, Device *d, const Record *rec, Outcome *o)
                                                o);
                 r = binder_bind_device(m->kmod, m->registry, d, rec->driver, &driver, &reason);
                 if (r == 0) {
-                        log_info("%s: bound driver '%s'.", info->sysname, driver);
+                        log_device_info(info->sysname, "bound driver '%s'.", driver);
                         r = manager_observe_driver(m, d, o);
                         if (r < 0)
                                 return r;
@@ -485,7 +505,7 @@ static int manager_execute(Manager *m, Device *d, const Record *rec, Outcome *o)
                 if (r < 0)
                         log_action_failed(d, "remove", r, NULL);
                 else
-                        log_info("%s: removed from bus '%s'.", info->sysname, info->bus);
+                        log_device_info(info->sysname, "removed from bus '%s'.", info->bus);
                 return device_dispatch(m->registry, d, &(DeviceEvent) { .type = DEVICE_EVENT_REMOVE_RESULT, .error = r },
                                        o);
 
@@ -599,8 +619,9 @@ static int manager_process(Manager *m, Outcome *o) {
                 }
                 r = manager_execute(m, rec.device, &rec, o);
                 if (r < 0 && ret == 0)
-                        ret = log_warning_errno(r, "%s: failed to carry out %s: %m", rec.device->info->sysname,
-                                                device_action_to_string(rec.action));
+                        ret = log_device_warning_errno(rec.device->info->sysname, r,
+                                                       "failed to carry out %s: %m",
+                                                       device_action_to_string(rec.action));
         }
 
         for (size_t i = 0; i < o->n_records; i++)
@@ -749,7 +770,8 @@ static int manager_handle_uevent(sd_device_monitor *monitor, sd_device *dev, voi
         case SD_DEVICE_REMOVE:
                 if (d) {
                         m->counts[d->state]--;
-                        log_info("%s: removed (was %s).", d->info->sysname, device_state_to_string(d->state));
+                        log_device_info(d->info->sysname, "removed (was %s).",
+                                        device_state_to_string(d->state));
                         api_broadcast_device_removed(m->api, d);
                         registry_remove(m->registry, d, &o);
                 }

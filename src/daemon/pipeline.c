@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <sys/random.h>
 
+#include "device-log.h"
 #include "driver-match.h"
 #include "evidence-netlink.h"
 #include "evidence.h"
@@ -32,7 +33,7 @@ static TsmAbi pipeline_profile(Manager *m, Device *d) {
         TsmAbi profile = tsm_device_profile(d->info->syspath, m->config->tsm_abi);
 
         if (profile != TSM_ABI_AUTO)
-                log_debug("%s: TSM ABI profile %s.", d->info->sysname, tsm_abi_to_string(profile));
+                log_device_debug(d->info->sysname, "TSM ABI profile %s.", tsm_abi_to_string(profile));
         return profile;
 }
 
@@ -58,7 +59,8 @@ static int pipeline_prepare(Manager *m, Device *d, Outcome *o) {
         if (r < 0)
                 return pipeline_result(m, d, DEVICE_EVENT_PREPARE_RESULT, r, "prepare driver lookup failed", o);
         if (!module) {
-                log_info("%s: no %s driver matches, skipping the prepare step.", info->sysname, PREPARE_ALIAS_PREFIX);
+                log_device_info(info->sysname, "no %s driver matches, skipping the prepare step.",
+                                PREPARE_ALIAS_PREFIX);
                 return pipeline_result(m, d, DEVICE_EVENT_PREPARE_RESULT, -ENOENT, NULL, o);
         }
 
@@ -104,7 +106,7 @@ static int pipeline_prepare(Manager *m, Device *d, Outcome *o) {
         }
 
         (void) sysfs_driver_module(info->bus, drivers[0], &driver_module, &builtin);
-        log_info("%s: prepare driver '%s' probed the device.", info->sysname, drivers[0]);
+        log_device_info(info->sysname, "prepare driver '%s' probed the device.", drivers[0]);
         return device_dispatch(m->registry, d,
                                &(DeviceEvent) {
                                        .type = DEVICE_EVENT_PREPARE_RESULT,
@@ -145,7 +147,8 @@ static int pipeline_lock(Manager *m, Device *d, Outcome *o) {
         if (sysfs_device_has_attribute(syspath, "d3cold_allowed")) {
                 r = sysfs_write_device_attribute(syspath, "d3cold_allowed", "0");
                 if (r < 0)
-                        log_warning_errno(r, "%s: cannot disable D3cold, continuing: %m", d->info->sysname);
+                        log_device_warning_errno(d->info->sysname, r,
+                                                 "cannot disable D3cold, continuing: %m");
         }
 
         r = tsm_lock(syspath, profile, &m->tsm);
@@ -153,7 +156,8 @@ static int pipeline_lock(Manager *m, Device *d, Outcome *o) {
                 return pipeline_result(m, d, DEVICE_EVENT_LOCK_RESULT, r,
                                        r == -EBADE ? "tsm/lock did not read back the TSM" : NULL, o);
 
-        log_info("%s: locked by %s (profile %s).", d->info->sysname, m->tsm.name, tsm_abi_to_string(profile));
+        log_device_info(d->info->sysname, "locked by %s (profile %s).", m->tsm.name,
+                        tsm_abi_to_string(profile));
         return pipeline_result(m, d, DEVICE_EVENT_LOCK_RESULT, 0, NULL, o);
 }
 
@@ -218,8 +222,8 @@ static int pipeline_read_evidence(Manager *m, Device *d, Outcome *o) {
 
         evidence_set_free(ctx->evidence);
         ctx->evidence = TAKE_PTR(set);
-        log_info("%s: read %zu evidence objects (%zu bytes), digest %s.", d->info->sysname,
-                 evidence_set_count(ctx->evidence), ctx->evidence->total_size, digest);
+        log_device_info(d->info->sysname, "read %zu evidence objects (%zu bytes), digest %s.",
+                        evidence_set_count(ctx->evidence), ctx->evidence->total_size, digest);
         return device_dispatch(m->registry, d, &(DeviceEvent) { .type = DEVICE_EVENT_EVIDENCE_RESULT, .digest = digest },
                                o);
 }
@@ -238,7 +242,7 @@ static int pipeline_accept(Manager *m, Device *d, Outcome *o) {
                 return pipeline_result(m, d, DEVICE_EVENT_ACCEPT_RESULT, r,
                                        r == -EALREADY ? "tsm/accept already read 1; not writing it twice" : NULL, o);
 
-        log_info("%s: accepted (tsm/accept reads 1).", d->info->sysname);
+        log_device_info(d->info->sysname, "accepted (tsm/accept reads 1).");
         return pipeline_result(m, d, DEVICE_EVENT_ACCEPT_RESULT, 0, NULL, o);
 }
 
@@ -256,7 +260,7 @@ static int pipeline_unlock(Manager *m, Device *d, Outcome *o) {
                 /* Already unlocked (an ERROR the TSM cleared, or a lost lock): that is what we wanted. */
                 r = 0;
         if (r >= 0)
-                log_info("%s: unlocked.", d->info->sysname);
+                log_device_info(d->info->sysname, "unlocked.");
         return pipeline_result(m, d, DEVICE_EVENT_UNLOCK_RESULT, r, NULL, o);
 }
 

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <stdio.h>
 
+#include "device-log.h"
 #include "fileio.h"
 #include "log.h"
 #include "sysfs.h"
@@ -105,7 +106,8 @@ int tsm_read_status(const char *syspath, TsmAbi profile, const Tsm *tsm, bool *r
         *ret_accepted = streq(accepted, "1");
 
         if (profile != TSM_ABI_CONNECT && *ret_locked && tsm && tsm->name && !streq(locked, tsm->name))
-                log_warning("%s: locked by '%s', not by '%s'.", syspath, locked, tsm->name);
+                log_device_warning(strrchr(syspath, '/') ? strrchr(syspath, '/') + 1 : syspath,
+                                   "locked by '%s', not by '%s'.", locked, tsm->name);
         return 0;
 }
 

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "device-log.h"
 #include "bundle.h"
 #include "evidence.h"
 #include "fileio.h"
@@ -56,6 +57,9 @@ VerifierRun *verifier_run_free(VerifierRun *run) {
         sd_event_source_disable_unref(run->out_source);
         /* Still running: nobody waits for its answer any more. sd-event reaps it on disable. */
         if (run->child_source) {
+                log_device_notice(strna(run->syspath ? strrchr(run->syspath, '/') + 1 : NULL),
+                                  "killing verifier pid %i, its verdict is no longer awaited.",
+                                  (int) run->pid);
                 (void) sd_event_source_send_child_signal(run->child_source, SIGKILL, NULL, 0);
                 (void) sd_event_source_set_child_process_own(run->child_source, true);
                 sd_event_source_disable_unref(run->child_source);
@@ -155,7 +159,7 @@ static int verifier_local(Manager *m, Device *d, const char *path, const char *d
                 text = conf_error_format(&error);
                 if (asprintf(&reason, "reference values unusable: %s", error.message ? text : strerror(-r)) < 0)
                         return -ENOMEM;
-                log_error("%s: %s", d->info->sysname, reason);
+                log_device_error(d->info->sysname, "%s", reason);
         } else {
                 r = reference_values_judge(refs, d->info, ctx->evidence, &approve, &reason);
                 if (r < 0)
@@ -442,8 +446,8 @@ static int verifier_exec(Manager *m, Device *d, const char *path, const char *di
         }
 
         ctx->verifier = run;
-        log_info("%s: asked verifier %s about evidence %s (%zu byte bundle, pid %i).", d->info->sysname, path,
-                 digest, run->input_size, (int) pid);
+        log_device_info(d->info->sysname, "asked verifier %s about evidence %s (%zu byte bundle, pid %i).",
+                        path, digest, run->input_size, (int) pid);
         return 0;
 
 fail:
@@ -454,7 +458,7 @@ fail:
                         (void) close(out_pipe[i]);
         }
         verifier_run_free(run);
-        log_error_errno(r, "%s: cannot run verifier %s: %m", d->info->sysname, path);
+        log_device_error_errno(d->info->sysname, r, "cannot run verifier %s: %m", path);
         return device_dispatch(m->registry, d,
                                &(DeviceEvent) { .type = DEVICE_EVENT_VERDICT, .approve = false, .digest = digest,
                                                 .reason = "the verifier could not be started" },
@@ -470,9 +474,10 @@ int verifier_request(Manager *m, Device *d, const char *digest, Outcome *o) {
         case VERIFIER_LOCAL:
                 return verifier_local(m, d, spec->path, digest, o);
         case VERIFIER_PUSH:
-                log_notice("%s: awaiting a verdict through the API on evidence %s "
-                           "(tdispctl evidence %s; tdispctl approve %s --digest %s).",
-                           d->info->sysname, digest, d->info->sysname, d->info->sysname, digest);
+                log_device_notice(d->info->sysname,
+                                  "awaiting a verdict through the API on evidence %s "
+                                  "(tdispctl evidence %s; tdispctl approve %s --digest %s).",
+                                  digest, d->info->sysname, d->info->sysname, digest);
                 return 0;
         case VERIFIER_NONE:
                 log_verdict(d, "no relying party (Verifier=)", false, digest, "no relying party is configured");
