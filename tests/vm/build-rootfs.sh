@@ -37,6 +37,7 @@ stage_extra() {
     rm -rf "$extra/usr/lib/dracut"
     install -D -m 0755 "$VM_DIR/guest/agent.sh" "$extra/usr/lib/tdispd-test/agent"
     install -D -m 0644 "$VM_DIR/guest/tdispd-test-agent.service" "$extra/usr/lib/systemd/system/tdispd-test-agent.service"
+    install -D -m 0644 "$VM_DIR/guest/tdispd-test-setup.service" "$extra/usr/lib/systemd/system/tdispd-test-setup.service"
     install -d "$extra/etc/tdispd/policy.d"
     install -m 0644 "$VM_DIR"/guest/policy/*.policy "$extra/etc/tdispd/policy.d/"
 }

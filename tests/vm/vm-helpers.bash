@@ -187,3 +187,48 @@ assert_policy_end_state() {
         return 1
     done <<< "$bound"
 }
+
+# A TDISP device that went all the way in PHASE: locked, accepted, running in the emulated TSM,
+# bound to the rule's driver (pci-stub) and pinned to it, as the TSM saw exactly ACCEPTS accepts.
+assert_tdisp_running() {
+    local phase="$1" dev="$2"
+    assert_marker "$phase.tdisp.$dev.lock" tsm0 || return 1
+    assert_marker "$phase.tdisp.$dev.accept" 1 || return 1
+    assert_marker "$phase.tdisp.$dev.emu_state" RUN || return 1
+    assert_marker "$phase.tdisp.$dev.accepts" 1 || return 1
+    assert_marker "$phase.pci.$dev.driver" pci-stub || return 1
+    assert_marker "$phase.pci.$dev.driver_override" pci-stub
+}
+
+# A TDISP device that was given up on in PHASE: unlocked, never accepted, without a driver.
+assert_tdisp_given_up() {
+    local phase="$1" dev="$2"
+    assert_marker "$phase.tdisp.$dev.lock" "" || return 1
+    assert_marker "$phase.tdisp.$dev.accept" 0 || return 1
+    assert_marker "$phase.tdisp.$dev.emu_state" CONFIG_UNLOCKED || return 1
+    assert_marker "$phase.tdisp.$dev.accepts" 0 || return 1
+    assert_marker "$phase.pci.$dev.driver" -
+}
+
+# The emulated TSM's audit: no lock with a driver bound, no bind before accept, no second accept,
+# no MMIO or DMA outside the rules, in PHASE.
+assert_no_tsm_violations() {
+    assert_marker "$1.tdisp.violations" 0
+}
+
+# The messages tdispd logged about DEV in PHASE, one per line (optionally only process PID's).
+vm_device_messages() {
+    local phase="$1" dev="$2" pid="${3-}" filter
+    filter="select(.TDISPD_DEVICE == \"$dev\")"
+    [[ -n $pid ]] && filter+=" | select(._PID == \"$pid\")"
+    vm_journal "$phase" -r "$filter | .MESSAGE"
+}
+
+# The lines of the guest's block NAME (TDISPD-TEST-BEGIN NAME … TDISPD-TEST-END NAME); fails when the
+# guest printed no such block.
+vm_block() {
+    grep -a -q -x -F "TDISPD-TEST-BEGIN $1" "$VM_RUN/test.clean" ||
+        { echo "block '$1' missing (see $VM_RUN/test.clean)" >&2; return 1; }
+    awk -v b="TDISPD-TEST-BEGIN $1" -v e="TDISPD-TEST-END $1" '$0 == e { p = 0 } p { print } $0 == b { p = 1 }' \
+        "$VM_RUN/test.clean"
+}

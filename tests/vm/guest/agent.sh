@@ -297,37 +297,59 @@ scenario_tsm() {
     wait_stable 60 tsm.settle
 }
 
-# Waits until tdispd logged one of the given states for a device (max $3 s).
+# Waits until tdispd (process $4, if given) logged one of the given states for a device (max $3 s).
+# Reports the state reached as marker tdisp.DEV.reached (or $5.reached).
 wait_device_state() {
-    local dev="$1" states="$2" limit="$3" start=$SECONDS st
+    local dev="$1" states="$2" limit="$3" pid="${4-}" key="${5:-tdisp.$1}" start=$SECONDS st
+    local match=("TDISPD_DEVICE=$dev")
+    [[ -n $pid ]] && match+=("_PID=$pid")
     while ((SECONDS - start < limit)); do
         for st in $states; do
-            if [[ -n $(journalctl -q -u tdispd.service -o cat "TDISPD_DEVICE=$dev" "TDISPD_STATE=$st" 2> /dev/null | head -n1) ]]; then
-                marker "tdisp.$dev.reached" "$st"
+            if [[ -n $(journalctl -q -u tdispd.service -o cat "${match[@]}" "TDISPD_STATE=$st" 2> /dev/null | head -n1) ]]; then
+                marker "$key.reached" "$st"
                 return 0
             fi
         done
         sleep 1
     done
-    marker "tdisp.$dev.reached" "timeout"
+    marker "$key.reached" "timeout"
+    return 1
+}
+
+TSM_DEBUGFS=/sys/kernel/debug/tsm_emu
+
+mount_debugfs() {
+    grep -q ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
+}
+
+# tsm_emu_count DEV PATTERN: how many of the emulator's events for DEV match the grep -E PATTERN.
+tsm_emu_count() {
+    awk -v dev="$1" '$2 == dev { $1 = ""; $2 = ""; sub(/^  /, ""); print }' "$TSM_DEBUGFS/event_log" |
+        grep -c -E "$2"
 }
 
 report_tdisp() {
-    local dbg=/sys/kernel/debug/tsm_emu d v
-    grep -q ' /sys/kernel/debug ' /proc/mounts || mount -t debugfs debugfs /sys/kernel/debug
+    local d v
+    mount_debugfs
     for d in 0000:00:07.0 0000:00:09.0; do
         read -r v < "/sys/bus/pci/devices/$d/tsm/lock"
         marker "tdisp.$d.lock" "$v"
         read -r v < "/sys/bus/pci/devices/$d/tsm/accept"
         marker "tdisp.$d.accept" "$v"
-        read -r v < "$dbg/$d/state"
+        read -r v < "$TSM_DEBUGFS/$d/state"
         marker "tdisp.$d.emu_state" "$v"
+        # What the emulated TSM saw, counted from its event log (since the module was loaded).
+        marker "tdisp.$d.locks" "$(tsm_emu_count "$d" '^lock tsm0 -> 0 ')"
+        marker "tdisp.$d.failed_locks" "$(tsm_emu_count "$d" '^lock tsm0 -> -')"
+        marker "tdisp.$d.unlocks" "$(tsm_emu_count "$d" '^unlock tsm0 -> 0$')"
+        marker "tdisp.$d.accepts" "$(tsm_emu_count "$d" '^accept -> 0$')"
+        marker "tdisp.$d.interrupted_evidence_reads" "$(tsm_emu_count "$d" '^evidence-read -> -EAGAIN$')"
     done
-    read -r v < "$dbg/violations"
+    read -r v < "$TSM_DEBUGFS/violations"
     marker tdisp.violations "$v"
     marker tdisp.encrypted_mmio "$(grep -c 'PCI MMIO Encrypted' /proc/iomem)"
     block_begin tsm-emu-log
-    cat "$dbg/event_log" "$dbg/violation_log" | emit_stream
+    cat "$TSM_DEBUGFS/event_log" "$TSM_DEBUGFS/violation_log" | emit_stream
     grep -i 'encrypted' /proc/iomem | emit_stream
     block_end tsm-emu-log
 }
@@ -348,6 +370,116 @@ scenario_tdisp() {
     report_tdisp
 }
 
+# Fault injection (scenario "tdisp-faults", armed by setup): the first lock fails with EBUSY and
+# the first two evidence reads see the evidence change under them. tdispd must retry the lock after
+# its backoff, discard the torn reads, and accept the device on evidence it read whole.
+scenario_tdisp_faults() {
+    wait_device_state 0000:00:07.0 "running failed denied" 120
+    wait_stable 30 tdisp.settle
+    marker tdisp.faults.fail_next_lock_left "$(< "$TSM_DEBUGFS/fail_next_lock")"
+    marker tdisp.faults.evidence_unstable_left "$(< "$TSM_DEBUGFS/evidence_unstable")"
+    report_tdisp
+}
+
+# A relying party that never answers (scenario "tdisp-timeout"): every attempt must time out after
+# VerifierTimeoutSec=, the verifier be killed, the device unlocked, and after PipelineAttempts= the
+# device falls back (OnReject=deny).
+scenario_tdisp_timeout() {
+    local pid started=0 alive=0
+    wait_device_state 0000:00:07.0 "running failed denied" 120
+    wait_stable 30 tdisp.settle
+    while read -r pid; do
+        ((++started))
+        [[ -e /proc/$pid ]] && ((++alive))
+    done < <(cat /run/tdispd-test/verifier.pids 2> /dev/null)
+    marker tdisp.timeout.verifiers_started "$started"
+    marker tdisp.timeout.verifiers_alive "$alive"
+    report_tdisp
+}
+
+# Verifier=push (scenario "tdisp-push"): the example agent shipped with tdispd (push-agent.sh, see
+# docs/push-mode.md) reads each waiting device's evidence through tdispctl, has it judged by
+# "agent verify-certificates" standing in for a remote relying party, and posts each verdict with
+# the digest of the evidence it judged.
+scenario_tdisp_push() {
+    local dev out=/run/tdispd-test/push
+    mkdir -p "$out"
+    for dev in 0000:00:07.0 0000:00:09.0; do
+        wait_device_state "$dev" attesting 90 "" "tdisp.push.$dev.waiting"
+    done
+    # A verdict names the evidence it judged; one on other evidence is refused (status 7).
+    tdispctl approve 0000:00:07.0 --digest="sha384:$(printf '%096d' 0)" > "$out/wrong-digest.txt" 2>&1
+    marker tdisp.push.wrong_digest_rc "$?"
+    marker tdisp.push.wrong_digest_message "$(head -n1 "$out/wrong-digest.txt")"
+    LOCK_TOPOLOGY=yes timeout 120 "$TEST_DATA/push-agent.sh" --once "$TEST_DATA/agent" verify-certificates \
+        > "$out/agent.txt" 2>&1
+    marker tdisp.push.agent_rc "$?"
+    block_begin push-agent
+    emit_stream < "$out/agent.txt"
+    block_end push-agent
+    wait_device_state 0000:00:07.0 "running failed denied" 60
+    wait_device_state 0000:00:09.0 "denied failed shared removing" 60
+    wait_stable 30 tdisp.settle
+    for dev in 0000:00:07.0 0000:00:09.0; do
+        block_begin "tdispctl-show.$dev"
+        tdispctl show "$dev" 2>&1 | emit_stream
+        block_end "tdispctl-show.$dev"
+    done
+    report_tdisp
+}
+
+# kill -9 between lock and accept (scenario "tdisp-kill9", Verifier=push): while the device is locked
+# and waits for its verdict, tdispd is killed. The new instance must not trust the lock it finds
+# (no verdict was recorded): it unlocks, locks again and reads new evidence, so that a verdict on
+# the evidence from before the kill is refused and one on the new evidence accepted.
+scenario_tdisp_kill9() {
+    local dev=0000:00:07.0 pid newpid start d
+    local sysdev=/sys/bus/pci/devices/0000:00:07.0 out=/run/tdispd-test/kill9
+    mkdir -p "$out"
+    pid=$(unit_prop tdispd.service MainPID)
+    wait_device_state "$dev" attesting 90 "$pid" tdisp.kill9.before || return 0
+    for d in before after; do
+        if [[ $d == after ]]; then
+            marker tdisp.kill9.lock_before "$(< "$sysdev/tsm/lock")"
+            marker tdisp.kill9.accept_before "$(< "$sysdev/tsm/accept")"
+            marker tdisp.kill9.driver_before "$(driver_of "$sysdev")"
+            kill -KILL "$pid"
+            start=$SECONDS
+            while ((SECONDS - start < 60)); do
+                [[ $(unit_prop tdispd.service NRestarts) -ge 1 &&
+                    $(unit_prop tdispd.service ActiveState) == active ]] && break
+                sleep 0.5
+            done
+            marker tdisp.kill9.restart_seconds "$((SECONDS - start))"
+            newpid=$(unit_prop tdispd.service MainPID)
+            marker tdisp.kill9.pid_before "$pid"
+            marker tdisp.kill9.pid_after "$newpid"
+            wait_device_state "$dev" attesting 90 "$newpid" tdisp.kill9.after || return 0
+        fi
+        tdispctl evidence "$dev" --output-dir="$out/$d" > /dev/null 2>&1
+        marker "tdisp.kill9.evidence_${d}_rc" "$?"
+        marker "tdisp.kill9.digest_$d" "$(cat "$out/$d/evidence-digest" 2> /dev/null)"
+    done
+    tdispctl approve "$dev" --digest="$(< "$out/before/evidence-digest")" > "$out/stale.txt" 2>&1
+    marker tdisp.kill9.stale_approve_rc "$?"
+    marker tdisp.kill9.stale_approve_message "$(head -n1 "$out/stale.txt")"
+    tdispctl approve "$dev" --digest="$(< "$out/after/evidence-digest")" \
+        --reason="VM test: judged after the restart" > "$out/approve.txt" 2>&1
+    marker tdisp.kill9.approve_rc "$?"
+    wait_device_state "$dev" "running failed denied" 60 "$newpid"
+    wait_stable 30 tdisp.settle
+    report_tdisp
+}
+
+# Handover (scenario "rootfs-tdisp"): the initramfs accepts the device; the booted system's tdispd
+# must carry it over as it is, never locking or accepting it a second time.
+scenario_handover() {
+    wait_device_state 0000:00:07.0 "running failed denied" 90
+    wait_device_state 0000:00:09.0 "denied failed shared removing" 90
+    wait_stable 30 tdisp.settle
+    report_tdisp
+}
+
 run() {
     marker scenario "$SCENARIO"
     marker agent_start "$(uptime_s)"
@@ -359,6 +491,12 @@ run() {
         initrd:kill9) scenario_kill9 ;;
         initrd:tsm) scenario_tsm ;;
         initrd:tdisp) scenario_tdisp ;;
+        initrd:tdisp-faults) scenario_tdisp_faults ;;
+        initrd:tdisp-timeout) scenario_tdisp_timeout ;;
+        initrd:tdisp-push) scenario_tdisp_push ;;
+        initrd:tdisp-kill9) scenario_tdisp_kill9 ;;
+        initrd:rootfs-tdisp) scenario_handover ;;
+        system:rootfs-tdisp) report_tdisp ;;
     esac
     report_state
     marker reported_at "$(uptime_s)"
@@ -383,60 +521,149 @@ be64() {
     printf '%b' "$out"
 }
 
-# The certificates digest of one device (tdispd-verifier(7)), computed here from the objects the
-# kmod engineer's tool reads, independently of tdispd's own implementation.
+# certificates_digest DIR [SUFFIX]: the certificates digest of one device (tdispd-verifier(7)),
+# computed here, independently of tdispd's own implementation, from one file per object in DIR
+# (cert0SUFFIX ... cert7SUFFIX: ".bin" from the kmod engineer's tsm-evidence-dump, none from
+# tdispctl evidence --output-dir).
 certificates_digest() {
-    local dir="$1" t size
+    local dir="$1" suffix="${2-}" t size
     {
         printf 'tdispd-certificates-v1\0'
         for t in cert0 cert1 cert2 cert3 cert4 cert5 cert6 cert7; do
-            [[ -f $dir/$t.bin ]] || continue
-            size=$(wc -c < "$dir/$t.bin")
+            [[ -f $dir/$t$suffix ]] || continue
+            size=$(wc -c < "$dir/$t$suffix")
             printf '%s\0' "$t"
             be64 "$size"
-            cat "$dir/$t.bin"
+            cat "$dir/$t$suffix"
         done
     } | sha384sum | cut -d' ' -f1
 }
 
-# TDISP end to end: the emulated TSM on both pci-testdevs, a rule that accepts them with a local
-# verifier whose reference values approve the first device's certificates and not the second's.
-setup_tdisp() {
+# The relying party's knowledge, prepared before tdispd starts: the certificates digest of
+# 0000:00:07.0, read through the emulated TSM and digested here, and for 0000:00:09.0 a digest no
+# certificate chain has. One file per device in /run/tdispd-test/reference.
+setup_tdisp_references() {
     local dir=/run/tdispd-test/evidence digest
     modprobe tsm_emu
-    mkdir -p "$dir"
+    mount_debugfs
+    mkdir -p "$dir" /run/tdispd-test/reference /etc/tdispd/policy.d
     "$TEST_DATA/tsm-evidence-dump" -t cert0,cert1,cert2,cert3,cert4,cert5,cert6,cert7 -o "$dir" \
         0000:00:07.0 > /run/tdispd-test/evidence.txt 2>&1
     marker setup.tdisp.evidence_dump_rc "$?"
-    digest=$(certificates_digest "$dir")
+    digest=$(certificates_digest "$dir" .bin)
     marker setup.tdisp.certificates "sha384:$digest"
-    mkdir -p /etc/tdispd/policy.d
+    echo "sha384:$digest" > /run/tdispd-test/reference/0000:00:07.0
+    echo "sha384:$(printf '%096d' 0)" > /run/tdispd-test/reference/0000:00:09.0
+}
+
+# The same references as a local verifier's reference values (tdispd-verifier(7)).
+write_reference_values() {
     cat > /etc/tdispd/vm-test-reference-values.json << EOT
 { "version": 1,
   "devices": [
-    { "match": { "path": "0000:00:07.0" }, "certificates": "sha384:$digest" },
-    { "match": { "path": "0000:00:09.0" },
-      "certificates": "sha384:$(printf '%096d' 0)" } ] }
+    { "match": { "path": "0000:00:07.0" }, "certificates": "$(< /run/tdispd-test/reference/0000:00:07.0)" },
+    { "match": { "path": "0000:00:09.0" }, "certificates": "$(< /run/tdispd-test/reference/0000:00:09.0)" } ] }
 EOT
+}
+
+# write_tdisp_policy VERIFIER [PATH-GLOB]: a rule that accepts the emulated TDISP devices (those
+# matching PATH-GLOB) with VERIFIER, and binds pci-stub once they are accepted.
+write_tdisp_policy() {
     cat > /etc/tdispd/policy.d/40-vm-test-tdisp.policy << EOT
-# VM suite, scenario "tdisp": the emulated TDISP devices, accepted when the reference values say so.
+# VM suite, scenario "$SCENARIO": the emulated TDISP devices, accepted on a positive verdict.
 [Match]
 Bus=pci
 Vendor=0x1b36
 Device=0x0005
+Path=${2:-*}
 
 [Policy]
 Action=accept
 Driver=pci-stub
-Verifier=local:/etc/tdispd/vm-test-reference-values.json
+Verifier=$1
 EOT
 }
 
-# Runs before tdispd.service.
+# write_test_config KEY=VALUE...: a drop-in for tdispd.conf's [Manager] section.
+write_test_config() {
+    mkdir -p /etc/tdispd.conf.d
+    {
+        echo "# VM suite, scenario \"$SCENARIO\""
+        echo "[Manager]"
+        printf '%s\n' "$@"
+    } > /etc/tdispd.conf.d/50-vm-test.conf
+}
+
+# A relying party that never answers: records its PID and sleeps without reading its input.
+write_hanging_verifier() {
+    cat > "$TEST_DATA/hanging-verifier" << 'EOT'
+#!/bin/bash
+echo $$ >> /run/tdispd-test/verifier.pids
+exec sleep 600
+EOT
+    chmod 0755 "$TEST_DATA/hanging-verifier"
+}
+
+# "agent verify-certificates DEVICE DIR": the push agent's verify command. Approves (status 0) when
+# the certificates in DIR (written by tdispctl evidence --output-dir) digest to the device's
+# reference, rejects (status 1) otherwise; prints the reason.
+verify_certificates() {
+    local dev="$1" dir="$2" want got
+    want=$(cat "/run/tdispd-test/reference/$dev" 2> /dev/null) || { echo "no reference for $dev"; return 1; }
+    got="sha384:$(certificates_digest "$dir")"
+    if [[ $got == "$want" ]]; then
+        echo "VM test agent: certificates $got are the reference"
+        return 0
+    fi
+    echo "VM test agent: certificates $got are not the reference"
+    return 1
+}
+
+HANDOVER=/run/tdispd-test/handover
+
+# Runs before tdispd.service, in the initramfs and (scenarios with a root file system) again in the
+# booted system.
 setup() {
-    case "$SCENARIO" in
-        tdisp) setup_tdisp ;;
-        badconfig)
+    case "$PHASE:$SCENARIO" in
+        initrd:tdisp | initrd:rootfs-tdisp)
+            setup_tdisp_references
+            write_reference_values
+            write_tdisp_policy local:/etc/tdispd/vm-test-reference-values.json
+            # /run survives switch-root: the booted system's setup installs the same files.
+            mkdir -p "$HANDOVER"
+            cp /etc/tdispd/vm-test-reference-values.json /etc/tdispd/policy.d/40-vm-test-tdisp.policy "$HANDOVER/"
+            ;;
+        system:rootfs-tdisp)
+            mkdir -p /etc/tdispd/policy.d
+            cp "$HANDOVER/vm-test-reference-values.json" /etc/tdispd/
+            cp "$HANDOVER/40-vm-test-tdisp.policy" /etc/tdispd/policy.d/
+            marker setup.handover "$(cd "$HANDOVER" && echo *)"
+            ;;
+        initrd:tdisp-faults)
+            setup_tdisp_references
+            write_reference_values
+            write_tdisp_policy local:/etc/tdispd/vm-test-reference-values.json 0000:00:07.0
+            echo 16 > "$TSM_DEBUGFS/fail_next_lock"
+            echo 2 > "$TSM_DEBUGFS/evidence_unstable"
+            marker setup.faults.armed "$(< "$TSM_DEBUGFS/fail_next_lock") $(< "$TSM_DEBUGFS/evidence_unstable")"
+            ;;
+        initrd:tdisp-timeout)
+            setup_tdisp_references
+            write_hanging_verifier
+            write_tdisp_policy "exec:$TEST_DATA/hanging-verifier" 0000:00:07.0
+            write_test_config VerifierTimeoutSec=3s PipelineAttempts=2
+            ;;
+        initrd:tdisp-push)
+            setup_tdisp_references
+            write_tdisp_policy push
+            write_test_config VerifierTimeoutSec=5min
+            ;;
+        initrd:tdisp-kill9)
+            setup_tdisp_references
+            write_tdisp_policy push 0000:00:07.0
+            write_test_config VerifierTimeoutSec=5min
+            ;;
+        initrd:badconfig)
             mkdir -p /etc/tdispd.conf.d
             cp "$TEST_DATA/99-broken.conf" /etc/tdispd.conf.d/99-broken.conf
             marker setup.badconfig /etc/tdispd.conf.d/99-broken.conf
@@ -447,8 +674,9 @@ setup() {
 case "${1-}" in
     setup) setup ;;
     run) run ;;
+    verify-certificates) verify_certificates "$2" "$3" ;;
     *)
-        echo "usage: $0 setup|run" >&2
+        echo "usage: $0 setup|run|verify-certificates DEVICE DIR" >&2
         exit 2
         ;;
 esac

@@ -31,6 +31,8 @@ install() {
             fi
         done
     fi
+    # The push-mode example agent, as the project installs it (scenario tdisp-push runs it).
+    inst_script "$TDISPD_DESTDIR/usr/share/doc/tdispd/examples/push-agent.sh" /usr/lib/tdispd-test/push-agent.sh
     for f in "$g"/policy/*.policy; do
         inst_simple "$f" "/etc/tdispd/policy.d/${f##*/}"
     done
@@ -40,6 +42,6 @@ install() {
     $SYSTEMCTL -q --root "$initdir" enable tdispd-test-setup.service tdispd-test-agent.service
 
     # The agent's tools, and the TSM self-test's (dd, env, mktemp, mount, printf, rm, sha256sum).
-    inst_multiple awk basename cat cp cut date dd env find grep head kill ls mkdir mktemp modprobe \
+    inst_multiple awk basename cat chmod cp cut date dd env find grep head jq kill ls mkdir mktemp modprobe \
         mount od printf readlink rm sed sha256sum sha384sum sleep sort stty timeout tr wc
 }
