@@ -151,6 +151,12 @@ static const char *device_topology_label(const Device *d) {
         return NULL;
 }
 
+/* The verdict on the current evidence, except that a rejection stays visible after the device was
+ * unlocked and fell back: "none" beside a denied device would hide why it is denied. */
+static VerdictState verdict_shown(const Device *d) {
+        return d->verdict == VERDICT_NONE && d->rejected ? VERDICT_REJECTED : d->verdict;
+}
+
 static int device_to_json(const Device *d, json_object **ret) {
         _cleanup_json_ json_object *o = json_object_new_object(), *ids = NULL;
         const DeviceInfo *info = d->info;
@@ -176,7 +182,7 @@ static int device_to_json(const Device *d, json_object **ret) {
             (r = json_add_bool(o, "tdisp", info->tdisp)) < 0 ||
             (r = json_add_string(o, "reason", d->reason)) < 0 ||
             (r = json_add_string(o, "evidence_digest", d->evidence_digest)) < 0 ||
-            (r = json_add_string(o, "verdict", info->tdisp ? verdict_state_to_string(d->verdict) : NULL)) < 0 ||
+            (r = json_add_string(o, "verdict", info->tdisp ? verdict_state_to_string(verdict_shown(d)) : NULL)) < 0 ||
             (r = json_add_bool(o, "accepted", d->accepted)) < 0 ||
             (r = json_add_bool(o, "locked", d->locked)) < 0 ||
             (r = json_add_string(o, "topology", device_topology_label(d))) < 0)

@@ -250,6 +250,10 @@ device_field() {
     assert_tsm $TDI lock ""
     assert_tsm_count 0 accept $TDI
     assert_states $TDI locking attesting unlocking denied
+    run ctl --json show $TDI
+    assert_success
+    assert_equal "$(jq -r '[.verdict, .locked, .accepted, .evidence_digest] | map(tostring) | join(" ")' <<< "$output")" \
+        "rejected false false null"
     tdispd_log_has "TDISPD_DEVICE=$TDI .*TDISPD_STATE=denied.*TDISPD_REASON=rejected by the relying party: unknown firmware" ||
         fail "no denied record with the reason"
     run ctl reject $TDI --digest="$digest"
