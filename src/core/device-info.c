@@ -326,6 +326,7 @@ DeviceInfo *device_info_copy(const DeviceInfo *d) {
                 .class = d->class,
                 .driver_builtin = d->driver_builtin,
                 .tdisp = d->tdisp,
+                .firmware_described = d->firmware_described,
         };
 
         if (free_and_strdup(&c->syspath, d->syspath) < 0 ||

@@ -40,6 +40,8 @@ typedef struct DeviceInfo {
         char *driver_module;    /* module that provides driver, NULL if built in or unknown */
         bool driver_builtin;    /* driver has no module: part of the measured kernel */
         bool tdisp;             /* the device offers TDISP (a tsm/ directory with lock) */
+        bool firmware_described; /* platform bus: ACPI or the device tree describes it (firmware_node,
+                                  * of_node); without, a driver of the kernel registered it */
 } DeviceInfo;
 
 DeviceInfo *device_info_free(DeviceInfo *d);

@@ -59,6 +59,7 @@ DeviceInfo *model_device_info(const ModelDevice *md) {
         assert(device_info_from_properties(props, &info, NULL) >= 0);
 
         info->tdisp = md->tdisp;
+        info->firmware_described = md->firmware_described;
 
         /* As the daemon does: the module link decides "built in". */
         if (md->bound) {

@@ -52,6 +52,7 @@ typedef struct ModelDevice {
         int unbind_error;
 
         /* TDISP (kernel-abi.md §3), as the TSM emulator implements it. */
+        bool firmware_described;        /* platform: a firmware_node link */
         bool tdisp;
         ModelTdispState tdisp_state;
         unsigned accepts_this_lock;

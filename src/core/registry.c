@@ -96,6 +96,15 @@ char *topology_snapshot_key(const char *bus, const char *name) {
         return asprintf(&key, "%s/%s", bus, name) < 0 ? NULL : key;
 }
 
+/* Registered by code in the measured kernel, not presented by the host: the kernel's virtual devices,
+ * and platform devices that no firmware table describes (cfg80211's regulatory.0, for instance, which
+ * appears whenever the module loads). They come and go with modules, so the topology lock ignores
+ * them both ways. */
+static bool device_made_by_kernel(const DeviceInfo *info) {
+        return startswith(info->syspath, "/sys/devices/virtual/") ||
+               (streq(info->bus, "platform") && !info->firmware_described);
+}
+
 static bool topology_snapshot_contains(Hashmap *snapshot, const DeviceInfo *info) {
         _cleanup_free_ char *key = NULL;
         const StateTopologyEntry *e;
@@ -157,12 +166,13 @@ int registry_add_prepared(Registry *reg, DeviceInfo *info, Outcome *o, Device **
 
                 /* After a restart the snapshot says who belongs — the same name, bus and ids, since a
                  * slot may have been refilled while tdispd was down. Devices the kernel makes itself
-                 * (/sys/devices/virtual) are not the host's. A child on another bus than its parent was
+                 * (/sys/devices/virtual, platform devices no firmware table describes) are not the
+                 * host's. A child on another bus than its parent was
                  * made by the parent's driver (virtio devices of virtio-pci, SCSI targets of a host), so
                  * it belongs when its parent does; a child on the same bus (a PCI function behind a
                  * root port, a USB device behind a hub) was plugged in by the host, and does not. */
                 if (topology_snapshot_contains(reg->topology_snapshot, d->info) ||
-                    startswith(d->info->syspath, "/sys/devices/virtual/") ||
+                    device_made_by_kernel(d->info) ||
                     (parent && parent->in_topology && !streq(parent->info->bus, d->info->bus)))
                         d->in_topology = true;
                 else {
@@ -219,7 +229,7 @@ void registry_remove(Registry *reg, Device *d, Outcome *o) {
                         if (o->records[i].device == d)
                                 o->records[i].device = NULL;
 
-                if (reg->topology_locked && d->in_topology)
+                if (reg->topology_locked && d->in_topology && !device_made_by_kernel(d->info))
                         (void) outcome_append(o, &(Record) {
                                 .type = RECORD_TOPOLOGY_VIOLATION,
                                 .old_state = d->state,

@@ -382,6 +382,22 @@ static void test_topology_lock(void) {
         assert(model_hotplug(&f.model, wq, -1) >= 0);
         wq->intruder = false;
         assert(!registry_get(f.model.registry, wq->syspath)->topology_intruder);
+
+        /* A module's platform device (cfg80211's regulatory.0) is the kernel's, both ways; one that
+         * ACPI describes was presented by the host. */
+        ModelDevice *regulatory = model_add_device(&f.model, "/sys/devices/platform/regulatory.0", "platform", 0, 0);
+        regulatory->present = false;
+        assert(model_hotplug(&f.model, regulatory, -1) >= 0);
+        regulatory->intruder = false;
+        assert(!registry_get(f.model.registry, regulatory->syspath)->topology_intruder);
+        registry_remove(f.model.registry, registry_get(f.model.registry, regulatory->syspath), &o);
+        assert(o.n_records == 0);
+        regulatory->present = false;
+        ModelDevice *acpi_made = model_add_device(&f.model, "/sys/devices/platform/PNP0C0C:00", "platform", 0, 0);
+        acpi_made->firmware_described = true;
+        acpi_made->present = false;
+        assert(model_hotplug(&f.model, acpi_made, -1) >= 0);
+        assert(registry_get(f.model.registry, acpi_made->syspath)->topology_intruder);
         check(&f);
 
         /* A locked device that disappears is reported. */

@@ -362,6 +362,10 @@ static int device_info_from_sd_device(sd_device *dev, TsmAbi tsm_abi, DeviceInfo
                 info->driver_module = TAKE_PTR(module);
         }
 
+        if (streq(info->bus, "platform"))
+                info->firmware_described = sysfs_device_has_attribute(info->syspath, "firmware_node") ||
+                                           sysfs_device_has_attribute(info->syspath, "of_node");
+
         /* TDISP as the configured profile sees it: TsmAbi=connect on a v2 kernel offers none. */
         info->tdisp = tsm_device_profile(info->syspath, tsm_abi) != TSM_ABI_AUTO;
 

@@ -48,21 +48,17 @@ setup_file() {
     refute_output --partial "locking"
 }
 
-@test "rootfs-tdisp: the topology lock carries over, and no device present before is a violation" {
+@test "rootfs-tdisp: the topology lock carries over, and the booted system reports no violation" {
     local pid
     pid=$(vm_marker system.tdispd.MainPID)
     run vm_journal system -r "select(._PID == \"$pid\" and .MESSAGE_ID == \"$(vm_message_id TOPOLOGY_LOCKED)\") | .MESSAGE"
     assert_output --partial "snapshot of"
-    # Every device the initramfs listed existed at the lock; none of them may count as new.
-    run vm_journal system -r "select(._PID == \"$pid\" and .MESSAGE_ID == \"$(vm_message_id TOPOLOGY_VIOLATION)\") | .TDISPD_DEVICE"
+    # Nothing is hot-added in this scenario: the devices the initramfs saw are in the snapshot, and
+    # what the booted system's modules register (cfg80211's platform device regulatory.0, say) is
+    # the kernel's, not the host's. Either reported would be a false alarm.
+    run vm_journal system -r "select(._PID == \"$pid\" and .MESSAGE_ID == \"$(vm_message_id TOPOLOGY_VIOLATION)\") | .MESSAGE"
     assert_success
-    local dev
-    for dev in $output; do
-        if vm_journal initrd -r "select(.TDISPD_DEVICE == \"$dev\" and .MESSAGE_ID == \"$(vm_message_id DEVICE_DECISION)\") | .TDISPD_DEVICE" | grep -q .; then
-            echo "$dev existed in the initramfs, yet the booted system reports it as a topology violation"
-            return 1
-        fi
-    done
+    assert_output ""
 }
 
 @test "rootfs-tdisp: the emulated TSM saw no violation in either phase" {
