@@ -12,7 +12,7 @@ KVER=6.1.0-56-amd64   # the pinned VM kernel: image and headers must match exact
 build_packages=(build-essential meson ninja-build pkg-config libsystemd-dev libudev-dev libkmod-dev
                 libjson-c-dev libssl-dev scdoc)
 test_packages=(bats bats-assert bats-support umockdev libumockdev-dev gir1.2-umockdev-1.0 python3-gi
-               kmod socat jq shellcheck)
+               kmod socat jq shellcheck clang)
 vm_packages=(qemu-system-x86 dracut-core cpio zstd "linux-image-$KVER" "linux-headers-$KVER" mkosi
              systemd debootstrap busybox-static)
 

@@ -799,6 +799,9 @@ static int manager_handle_uevent(sd_device_monitor *monitor, sd_device *dev, voi
 
         case _SD_DEVICE_ACTION_MAX:
         case _SD_DEVICE_ACTION_INVALID:
+        /* Only there to make the enum 64 bit wide (_SD_ENUM_FORCE_S64); clang lists them. */
+        case _SD_DEVICE_ACTION_INT64_MIN:
+        case _SD_DEVICE_ACTION_INT64_MAX:
         default:
                 break;
         }

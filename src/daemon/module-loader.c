@@ -13,8 +13,8 @@
 #include "strv.h"
 #include "sysfs.h"
 
-static void kmod_log_forward(void *data, int priority, const char *file, int line, const char *fn,
-                             const char *format, va_list args) {
+_printf_(6, 0) static void kmod_log_forward(void *data, int priority, const char *file, int line, const char *fn,
+                                            const char *format, va_list args) {
         /* libkmod is chatty and its messages are diagnostics for us, never user-facing results. */
         (void) log_struct_internalv(LOG_DEBUG, 0, NULL, NULL,
                                     format, args);
