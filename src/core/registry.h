@@ -47,8 +47,9 @@ void registry_remove(Registry *reg, Device *d, Outcome *o);
 /* The nearest ancestor in the registry, or NULL. */
 Device *registry_find_parent(const Registry *reg, const Device *d);
 
-/* Puts infos in coldplug order: parents before children, then by syspath. */
-void registry_sort_coldplug(DeviceInfo **infos, size_t n);
+/* Puts infos in coldplug order: parents before children, then by syspath. -ENOMEM leaves them as
+ * they were. */
+int registry_sort_coldplug(DeviceInfo **infos, size_t n);
 
 /* Installs a new configuration and decides every device again (a reload). */
 int registry_set_policy(Registry *reg, const Config *config, const Policy *policy, Outcome *o);

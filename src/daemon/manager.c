@@ -848,7 +848,9 @@ static int manager_coldplug(Manager *m) {
                 infos[n++] = info;
         }
 
-        registry_sort_coldplug(infos, n);
+        r = registry_sort_coldplug(infos, n);
+        if (r < 0)
+                goto fail;
 
         for (size_t i = 0; i < n; i++) {
                 DeviceInfo *info = TAKE_PTR(infos[i]);
