@@ -114,7 +114,7 @@ int persist_restore_topology(Registry *reg, const StateFile *saved, Outcome *o) 
         if (r < 0)
                 return r;
         for (size_t i = 0; i < saved->n_topology; i++) {
-                char *key = topology_snapshot_key(saved->topology[i].bus, saved->topology[i].device);
+                char *key = state_topology_key(saved->topology[i].bus, saved->topology[i].device);
 
                 r = strv_consume(&reg->topology_snapshot_keys, key);
                 if (r < 0)

@@ -90,12 +90,6 @@ Device *registry_find_parent(const Registry *reg, const Device *d) {
         }
 }
 
-char *topology_snapshot_key(const char *bus, const char *name) {
-        char *key;
-
-        return asprintf(&key, "%s/%s", bus, name) < 0 ? NULL : key;
-}
-
 static bool topology_snapshot_contains(Hashmap *snapshot, const DeviceInfo *info) {
         _cleanup_free_ char *key = NULL;
         const StateTopologyEntry *e;
@@ -103,7 +97,7 @@ static bool topology_snapshot_contains(Hashmap *snapshot, const DeviceInfo *info
         if (!snapshot)
                 return false;
         /* Out of memory: not in the snapshot, which fails closed. */
-        key = topology_snapshot_key(info->bus, info->sysname);
+        key = state_topology_key(info->bus, info->sysname);
         e = key ? hashmap_get(snapshot, key) : NULL;
         if (!e)
                 return false;

@@ -18,13 +18,9 @@ struct Registry {
         bool tsm_ready;                 /* a devsec TSM announced readiness */
         bool topology_locked;
         uint64_t topology_locked_at_usec;
-        Hashmap *topology_snapshot;     /* after a restart: "bus/name" → saved entry (borrowed) */
+        Hashmap *topology_snapshot;     /* after a restart: state_topology_key() → saved entry (borrowed) */
         char **topology_snapshot_keys;  /* the keys of topology_snapshot */
 };
-
-/* The key of a device in topology_snapshot: names are unique only per bus (an ACPI device and the
- * platform device made from it share one). NULL when out of memory. */
-char *topology_snapshot_key(const char *bus, const char *name);
 
 int registry_new(const Config *config, const Policy *policy, Registry **ret);
 Registry *registry_free(Registry *reg);

@@ -7,8 +7,10 @@
 #include <stdio.h>
 
 #include "device-info.h"
+#include "hashmap.h"
 #include "json-util.h"
 #include "state-file.h"
+#include "strv.h"
 
 #define STATE_DEVICE_IDS_ALL                                                                           \
         (DEVICE_ID_VENDOR | DEVICE_ID_DEVICE | DEVICE_ID_SUBSYSTEM_VENDOR | DEVICE_ID_SUBSYSTEM_DEVICE | \
@@ -205,12 +207,6 @@ static int check_device(Checker *c, const StateFile *s, size_t i) {
         if (!syspath_is_valid(d->syspath, d->device))
                 return check_fail(c, check_path(c, "devices[%zu].syspath", i),
                                   "must be a path under /sys/devices/ ending in the device name");
-        /* Names are unique per bus only (an ACPI companion and its platform device share one); the
-         * syspath identifies a device. */
-        for (size_t k = 0; k < i; k++)
-                if (streq(s->devices[k].syspath, d->syspath))
-                        return check_fail(c, check_path(c, "devices[%zu].syspath", i),
-                                          "device listed twice (also devices[%zu])", k);
         if (!name_is_valid(d->bus, 64))
                 return check_fail(c, check_path(c, "devices[%zu].bus", i), "not a bus name");
         if (d->ids & ~(unsigned) STATE_DEVICE_IDS_ALL)
@@ -253,11 +249,6 @@ static int check_topology_entry(Checker *c, const StateFile *s, size_t i) {
                 return check_fail(c, check_path(c, "topology.devices[%zu].device", i), "not a device name");
         if (!name_is_valid(e->bus, 64))
                 return check_fail(c, check_path(c, "topology.devices[%zu].bus", i), "not a bus name");
-        for (size_t k = 0; k < i; k++)
-                if (streq(s->topology[k].device, e->device) && streq(s->topology[k].bus, e->bus))
-                        return check_fail(c, check_path(c, "topology.devices[%zu].device", i),
-                                          "device listed twice on bus '%s' (also topology.devices[%zu])",
-                                          e->bus, k);
         if (e->ids & ~(unsigned) STATE_TOPOLOGY_IDS_ALL)
                 return check_fail(c, check_path(c, "topology.devices[%zu]", i), "unknown id flags");
         if (((e->ids & DEVICE_ID_VENDOR) && e->vendor > 0xffff) ||
@@ -278,15 +269,51 @@ static bool boot_id_is_valid(const char *s) {
         return true;
 }
 
+char *state_topology_key(const char *bus, const char *device) {
+        char *key;
+
+        /* Neither a bus nor a device name can contain '/' (check_topology_entry()). */
+        return asprintf(&key, "%s/%s", bus, device) < 0 ? NULL : key;
+}
+
+/* Duplicates are found through a hash table: comparing each entry with all before it made every
+ * write of the state file quadratic in the number of devices (bench/PERFORMANCE.md). */
+static int check_unique(Checker *c, Hashmap *seen, const char *key, const StateFile *s, size_t i,
+                        bool topology) {
+        size_t k;
+        int r;
+
+        r = hashmap_put(seen, key, (void *) (uintptr_t) (i + 1));
+        if (r != -EEXIST)
+                return r;
+        k = (size_t) (uintptr_t) hashmap_get(seen, key) - 1;
+        if (topology)
+                return check_fail(c, check_path(c, "topology.devices[%zu].device", i),
+                                  "device listed twice on bus '%s' (also topology.devices[%zu])",
+                                  s->topology[i].bus, k);
+        return check_fail(c, check_path(c, "devices[%zu].syspath", i), "device listed twice (also devices[%zu])",
+                          k);
+}
+
 static int check_state_file(Checker *c, const StateFile *s) {
+        _cleanup_(hashmap_freep) Hashmap *seen = NULL;
+        _cleanup_strv_free_ char **keys = NULL;
         int r;
 
         if (!boot_id_is_valid(s->boot_id))
                 return check_fail(c, "boot_id", "must be 32 lowercase hex digits");
         if (s->n_devices > STATE_FILE_DEVICES_MAX || s->n_topology > STATE_FILE_DEVICES_MAX)
                 return check_fail(c, NULL, "more than %u devices", STATE_FILE_DEVICES_MAX);
+        r = hashmap_new(&seen);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < s->n_devices; i++) {
                 r = check_device(c, s, i);
+                if (r < 0)
+                        return r;
+                /* Names are unique per bus only (an ACPI companion and its platform device share one);
+                 * the syspath identifies a device. */
+                r = check_unique(c, seen, s->devices[i].syspath, s, i, false);
                 if (r < 0)
                         return r;
         }
@@ -295,8 +322,21 @@ static int check_state_file(Checker *c, const StateFile *s) {
         if (s->topology_locked &&
             (s->topology_locked_at_usec == 0 || s->topology_locked_at_usec >= INT64_MAX))
                 return check_fail(c, "topology.locked_at_usec", "a locked topology needs its lock time");
+        seen = hashmap_free(seen);
+        r = hashmap_new(&seen);
+        if (r < 0)
+                return r;
+        keys = calloc(s->n_topology + 1, sizeof(char *));
+        if (!keys)
+                return -ENOMEM;
         for (size_t i = 0; i < s->n_topology; i++) {
                 r = check_topology_entry(c, s, i);
+                if (r < 0)
+                        return r;
+                keys[i] = state_topology_key(s->topology[i].bus, s->topology[i].device);
+                if (!keys[i])
+                        return -ENOMEM;
+                r = check_unique(c, seen, keys[i], s, i, true);
                 if (r < 0)
                         return r;
         }
