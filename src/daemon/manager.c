@@ -68,6 +68,7 @@ Manager *manager_free(Manager *m) {
         api_free(m->api);
         registry_free(m->registry);
         sd_device_monitor_unref(m->monitor);
+        sd_event_source_disable_unref(m->state_timer);
         module_loader_free(m->kmod);
         policy_free(m->policy);
         config_free(m->config);
@@ -580,7 +581,7 @@ static void manager_topology_record(Manager *m, const Record *rec) {
                                     "Device topology locked with %zu devices: from now on no new device gets a driver.",
                                     registry_size(m->registry));
                 /* The snapshot must be on disk before anything else happens. */
-                r = manager_save_state(m);
+                r = manager_save_state(m, "topology locked");
                 if (r < 0)
                         log_error_errno(r, "Failed to write the topology snapshot: %m");
                 return;
@@ -599,6 +600,7 @@ static void manager_topology_record(Manager *m, const Record *rec) {
 
 /* Walks the records in order; actions' results append further records to the same Outcome. */
 static int manager_process(Manager *m, Outcome *o) {
+        bool changed = false, urgent = false;
         int r, ret = 0;
 
         for (size_t i = 0; i < o->n_records; i++) {
@@ -606,6 +608,13 @@ static int manager_process(Manager *m, Outcome *o) {
                 Record rec = o->records[i];
 
                 api_broadcast_record(m->api, &rec);
+
+                /* Judged as the record comes: a later record's action may remove its device. */
+                bool now;
+                if (persist_record_changes_state(&rec, &now)) {
+                        changed = true;
+                        urgent = urgent || now;
+                }
 
                 if (IN_SET(rec.type, RECORD_TOPOLOGY_LOCKED, RECORD_TOPOLOGY_VIOLATION)) {
                         manager_topology_record(m, &rec);
@@ -624,11 +633,9 @@ static int manager_process(Manager *m, Outcome *o) {
                                                        device_action_to_string(rec.action));
         }
 
-        for (size_t i = 0; i < o->n_records; i++)
-                if (IN_SET(o->records[i].type, RECORD_TRANSITION, RECORD_TOPOLOGY_LOCKED)) {
-                        manager_state_changed(m);
-                        break;
-                }
+        /* The topology lock wrote the file itself (manager_topology_record()). */
+        if (changed)
+                manager_state_changed(m, urgent);
         manager_update_status(m);
         outcome_done(o);
         return ret;
@@ -973,9 +980,16 @@ int manager_start(Manager *m) {
         persist_finish_restore(m->registry);
 
         m->ready = true;
-        r = manager_save_state(m);
-        if (r < 0)
-                log_error_errno(r, "Failed to write the state file: %m");
+        /* The first write serializes every device: it delays READY=1 (and the boot) only when the file
+         * holds something a restart relies on. What a previous instance's file held that restoring
+         * used (a lock, an approval, a rejection, a device found locked) is in the registry now and
+         * makes it precious; the rest is re-derived from sysfs. */
+        if (persist_state_is_precious(m->registry)) {
+                r = manager_save_state(m, "before READY=1");
+                if (r < 0)
+                        log_error_errno(r, "Failed to write the state file: %m");
+        } else
+                manager_state_changed(m, false);
         manager_update_status(m);
         log_struct_internal(LOG_INFO, 0, MESSAGE_ID_MANAGER_READY, NULL, "Ready (%s): %s", mode_to_string(m->config->mode),
                             strna(m->status));
