@@ -324,10 +324,33 @@ static int manager_observe_driver(Manager *m, Device *d, Outcome *o) {
                                o);
 }
 
+/* What only sysfs tells: the bound driver (from the link, never from a DRIVER= property), its module,
+ * and whether the device offers TDISP. */
+static int device_info_read_sysfs(DeviceInfo *info, TsmAbi tsm_abi) {
+        _cleanup_free_ char *driver = NULL, *module = NULL;
+        int r;
+
+        info->driver = mfree(info->driver);
+        r = sysfs_read_driver(info->syspath, &driver);
+        if (r < 0)
+                return r;
+        if (driver) {
+                bool builtin = false;
+
+                r = sysfs_driver_module(info->bus, driver, &module, &builtin);
+                info->driver_builtin = r >= 0 && builtin;
+                info->driver = TAKE_PTR(driver);
+                info->driver_module = TAKE_PTR(module);
+        }
+
+        /* TDISP as the configured profile sees it: TsmAbi=connect on a v2 kernel offers none. */
+        info->tdisp = tsm_device_profile(info->syspath, tsm_abi) != TSM_ABI_AUTO;
+        return 0;
+}
+
 static int device_info_from_sd_device(sd_device *dev, TsmAbi tsm_abi, DeviceInfo **ret) {
         _cleanup_strv_free_ char **properties = NULL;
         _cleanup_(device_info_freep) DeviceInfo *info = NULL;
-        _cleanup_free_ char *driver = NULL, *module = NULL;
         const char *key, *value;
         int r;
 
@@ -348,23 +371,40 @@ static int device_info_from_sd_device(sd_device *dev, TsmAbi tsm_abi, DeviceInfo
         r = device_info_from_properties(properties, &info, NULL);
         if (r < 0)
                 return r;
-
-        /* The bound driver comes from the link, never from a DRIVER= property. */
-        info->driver = mfree(info->driver);
-        r = sysfs_read_driver(info->syspath, &driver);
+        r = device_info_read_sysfs(info, tsm_abi);
         if (r < 0)
                 return r;
-        if (driver) {
-                bool builtin = false;
 
-                r = sysfs_driver_module(info->bus, driver, &module, &builtin);
-                info->driver_builtin = r >= 0 && builtin;
-                info->driver = TAKE_PTR(driver);
-                info->driver_module = TAKE_PTR(module);
-        }
+        *ret = TAKE_PTR(info);
+        return 0;
+}
 
-        /* TDISP as the configured profile sees it: TsmAbi=connect on a v2 kernel offers none. */
-        info->tdisp = tsm_device_profile(info->syspath, tsm_abi) != TSM_ABI_AUTO;
+/* Coldplug reads what it needs itself: the device's uevent file (the properties the kernel sends
+ * with the device's events, which is all the core uses), then the same driver link, module and tsm/
+ * reads as for a uevent. sd_device_enumerator built a complete sd_device for every device (the udev
+ * database, every property in hash tables) and held all of them until the walk ended: at 1,000
+ * devices that was over half of the start's instructions (bench/PERFORMANCE.md). */
+static int device_info_from_sysfs(const char *bus, const char *syspath, TsmAbi tsm_abi, DeviceInfo **ret) {
+        _cleanup_(device_info_freep) DeviceInfo *info = NULL;
+        _cleanup_free_ char *path = NULL, *contents = NULL;
+        const char *devpath;
+        size_t size = 0;
+        int r;
+
+        if (asprintf(&path, "%s/uevent", syspath) < 0)
+                return -ENOMEM;
+        r = read_full_file(path, DEVICE_INFO_BUFFER_MAX, &contents, &size);
+        if (r < 0)
+                return r;
+        /* syspath is "/sys/devices/…" (sysfs_list_bus_devices()): the uevent's DEVPATH= is the rest. */
+        devpath = startswith(syspath, "/sys");
+        assert(devpath);
+        r = device_info_from_uevent_file(devpath, bus, contents, size, &info);
+        if (r < 0)
+                return r;
+        r = device_info_read_sysfs(info, tsm_abi);
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(info);
         return 0;
@@ -810,49 +850,51 @@ static int manager_handle_uevent(sd_device_monitor *monitor, sd_device *dev, voi
         return 0;
 }
 
+/* Appends a DeviceInfo for every device on bus to *infos. */
+static int manager_collect_bus(Manager *m, const char *bus, DeviceInfo ***infos, size_t *n, size_t *allocated) {
+        _cleanup_strv_free_ char **syspaths = NULL;
+        int r;
+
+        /* A bus that cannot be listed fails the start (logged by the caller): devices on it could be
+         * bound to drivers policy does not allow. */
+        r = sysfs_list_bus_devices(bus, &syspaths);
+        if (r < 0)
+                return r;
+
+        STRV_FOREACH(syspath, syspaths) {
+                DeviceInfo *info;
+
+                r = device_info_from_sysfs(bus, *syspath, m->config->tsm_abi, &info);
+                if (r < 0) {
+                        log_warning_errno(r, "Ignoring device '%s' with invalid properties: %m", *syspath);
+                        continue;
+                }
+                if (*n == *allocated) {
+                        size_t k = MAX(*allocated * 2, 64U);
+                        DeviceInfo **t = reallocarray(*infos, k, sizeof(DeviceInfo *));
+                        if (!t) {
+                                device_info_free(info);
+                                return -ENOMEM;
+                        }
+                        *infos = t;
+                        *allocated = k;
+                }
+                (*infos)[(*n)++] = info;
+        }
+        return 0;
+}
+
 static int manager_coldplug(Manager *m) {
-        _cleanup_(sd_device_enumerator_unrefp) sd_device_enumerator *e = NULL;
         _cleanup_(outcome_done) Outcome o = {};
         _cleanup_free_ DeviceInfo **infos = NULL;
         size_t n = 0, allocated = 0;
         int r;
 
-        r = sd_device_enumerator_new(&e);
-        if (r < 0)
-                return r;
         /* Every bus device, whatever its state; class devices (net, block, …) are not ours. */
-        r = sd_device_enumerator_allow_uninitialized(e);
-        if (r < 0)
-                return r;
         STRV_FOREACH(bus, m->buses) {
-                r = sd_device_enumerator_add_match_subsystem(e, *bus, true);
+                r = manager_collect_bus(m, *bus, &infos, &n, &allocated);
                 if (r < 0)
-                        return r;
-        }
-
-        for (sd_device *dev = sd_device_enumerator_get_device_first(e); dev;
-             dev = sd_device_enumerator_get_device_next(e)) {
-                DeviceInfo *info;
-                const char *syspath = NULL;
-
-                r = device_info_from_sd_device(dev, m->config->tsm_abi, &info);
-                if (r < 0) {
-                        (void) sd_device_get_syspath(dev, &syspath);
-                        log_warning_errno(r, "Ignoring device '%s' with invalid properties: %m", strna(syspath));
-                        continue;
-                }
-                if (n == allocated) {
-                        size_t k = MAX(allocated * 2, 64U);
-                        DeviceInfo **t = realloc(infos, k * sizeof(DeviceInfo *));
-                        if (!t) {
-                                device_info_free(info);
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                        infos = t;
-                        allocated = k;
-                }
-                infos[n++] = info;
+                        goto fail;
         }
 
         r = registry_sort_coldplug(infos, n);
