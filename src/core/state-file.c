@@ -434,18 +434,39 @@ static json_object *topology_entry_to_json(const StateTopologyEntry *e) {
         return r < 0 ? NULL : TAKE_PTR(o);
 }
 
-static int append(json_object *array, json_object *v) {
-        if (!v)
+/* Appends one array element's JSON text to f, laid out as json-c lays out a nested element (indent
+ * spaces more on every line after the first), then frees the object. */
+static int emit_element(FILE *f, json_object *o, bool first, const char *indent) {
+        const char *text;
+
+        if (!o)
                 return -ENOMEM;
-        if (json_object_array_add(array, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
+        text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (text) {
+                fprintf(f, "%s\n%s", first ? "" : ",", indent);
+                /* JSON strings hold no raw newline: each one here is layout. */
+                for (const char *p = text;;) {
+                        const char *nl = strchrnul(p, '\n');
+
+                        fwrite(p, 1, (size_t) (nl - p), f);
+                        if (!*nl)
+                                break;
+                        fputc('\n', f);
+                        fputs(indent, f);
+                        p = nl + 1;
+                }
         }
-        return 0;
+        json_object_put(o);
+        return text ? 0 : -ENOMEM;
 }
 
+/* Written one device at a time, byte for byte as json-c would write the whole tree: the tree of every
+ * device, then its text, was the daemon's peak heap (3 of 4 MB at 1,000 devices) and most of each
+ * write's instructions (bench/PERFORMANCE.md). */
 int state_file_serialize(const StateFile *s, char **ret, size_t *ret_size) {
-        _cleanup_json_ json_object *root = NULL, *devices = NULL, *topology = NULL, *topo_devices = NULL;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
         int r;
 
         assert(s);
@@ -455,42 +476,27 @@ int state_file_serialize(const StateFile *s, char **ret, size_t *ret_size) {
         if (r < 0)
                 return r;
 
-        root = json_object_new_object();
-        devices = json_object_new_array();
-        topology = json_object_new_object();
-        topo_devices = json_object_new_array();
-        if (!root || !devices || !topology || !topo_devices)
+        f = open_memstream(&buf, &size);
+        if (!f)
                 return -ENOMEM;
+        /* The boot id is validated hex: no escaping needed. */
+        fprintf(f, "{\n  \"version\":%d,\n  \"boot_id\":\"%s\",\n  \"devices\":[", STATE_FILE_VERSION, s->boot_id);
+        for (size_t i = 0; r >= 0 && i < s->n_devices; i++)
+                r = emit_element(f, device_to_json(&s->devices[i]), i == 0, "    ");
+        fprintf(f, "\n  ],\n  \"topology\":{\n    \"locked\":%s,\n", s->topology_locked ? "true" : "false");
+        if (s->topology_locked)
+                fprintf(f, "    \"locked_at_usec\":%" PRIu64 ",\n", s->topology_locked_at_usec);
+        fputs("    \"devices\":[", f);
+        for (size_t i = 0; r >= 0 && i < s->n_topology; i++)
+                r = emit_element(f, topology_entry_to_json(&s->topology[i]), i == 0, "      ");
+        fputs("\n    ]\n  }\n}\n", f);
+        if (fclose(f) != 0 || r < 0)
+                return r < 0 ? r : -ENOMEM;
 
-        for (size_t i = 0; i < s->n_devices; i++) {
-                r = append(devices, device_to_json(&s->devices[i]));
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; i < s->n_topology; i++) {
-                r = append(topo_devices, topology_entry_to_json(&s->topology[i]));
-                if (r < 0)
-                        return r;
-        }
-
-        r = add(topology, "locked", json_object_new_boolean(s->topology_locked));
-        if (r >= 0 && s->topology_locked)
-                r = add(topology, "locked_at_usec",
-                        json_object_new_int64((int64_t) s->topology_locked_at_usec));
-        if (r >= 0)
-                r = add(topology, "devices", TAKE_PTR(topo_devices));
-        if (r >= 0)
-                r = add(root, "version", json_object_new_int(STATE_FILE_VERSION));
-        if (r >= 0)
-                r = add(root, "boot_id", json_object_new_string(s->boot_id));
-        if (r >= 0)
-                r = add(root, "devices", TAKE_PTR(devices));
-        if (r >= 0)
-                r = add(root, "topology", TAKE_PTR(topology));
-        if (r < 0)
-                return r;
-
-        return json_to_text_line(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, ret, ret_size);
+        if (ret_size)
+                *ret_size = size;
+        *ret = TAKE_PTR(buf);
+        return 0;
 }
 
 /* -- reading -- */
