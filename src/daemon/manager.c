@@ -673,7 +673,8 @@ static int manager_process(Manager *m, Outcome *o) {
                                                        device_action_to_string(rec.action));
         }
 
-        /* The topology lock wrote the file itself (manager_topology_record()). */
+        /* Once for the whole outcome; the topology lock also wrote the file at once, before anything
+         * else (manager_topology_record()). */
         if (changed)
                 manager_state_changed(m, urgent);
         manager_update_status(m);
