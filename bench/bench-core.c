@@ -364,7 +364,8 @@ __attribute__((noinline)) static Registry *bench_coldplug_pass(Machine *m, Count
         /* The machine is kept in coldplug order (machine_sort()), so index i still names the same
          * device after this sort; the daemon sorts what sd-device enumerates in directory order. */
         t1 = now_nsec();
-        registry_sort_coldplug(infos, m->n);
+        r = registry_sort_coldplug(infos, m->n);
+        assert(r >= 0);
         t2 = now_nsec();
 
         r = registry_new(m->config, m->policy, &reg);

@@ -15,12 +15,6 @@
 #include "path-util.h"
 #include "strv.h"
 
-/* Property names are short identifiers ("ID_VENDOR_FROM_DATABASE" is among the longest). */
-#define DEVICE_INFO_KEY_MAX 256U
-/* Every property at its longest, each with '=' and NUL. */
-#define DEVICE_INFO_BUFFER_MAX \
-        ((size_t) DEVICE_INFO_PROPERTIES_MAX * (DEVICE_INFO_KEY_MAX + 1 + DEVICE_INFO_VALUE_MAX + 1))
-
 typedef enum DeviceProperty {
         DEVICE_PROPERTY_ACTION,
         DEVICE_PROPERTY_DEVPATH,
@@ -306,6 +300,47 @@ int device_info_from_buffer(const char *data, size_t size, DeviceInfo **ret, cha
         }
 
         return device_info_from_properties(properties, ret, ret_action);
+}
+
+int device_info_from_uevent_file(const char *devpath, const char *subsystem, const char *contents, size_t size,
+                                 DeviceInfo **ret) {
+        _cleanup_free_ char *copy = NULL, *devpath_kv = NULL, *subsystem_kv = NULL;
+        char *properties[DEVICE_INFO_PROPERTIES_MAX + 1];
+        size_t n = 0;
+
+        assert(devpath);
+        assert(subsystem);
+        assert(contents || size == 0);
+        assert(ret);
+
+        if (size > DEVICE_INFO_BUFFER_MAX)
+                return -E2BIG;
+        /* A text file: a NUL inside would cut a value short unnoticed. */
+        if (memchr(contents, '\0', size))
+                return -EBADMSG;
+        copy = strndup(contents, size);
+        if (asprintf(&devpath_kv, "DEVPATH=%s", devpath) < 0)
+                devpath_kv = NULL;
+        if (asprintf(&subsystem_kv, "SUBSYSTEM=%s", subsystem) < 0)
+                subsystem_kv = NULL;
+        if (!copy || !devpath_kv || !subsystem_kv)
+                return -ENOMEM;
+
+        properties[n++] = devpath_kv;
+        properties[n++] = subsystem_kv;
+        for (char *line = copy, *next; line; line = next) {
+                next = strchr(line, '\n');
+                if (next)
+                        *next++ = '\0';
+                if (isempty(line) || startswith(line, "DEVPATH=") || startswith(line, "SUBSYSTEM="))
+                        continue;
+                if (n >= DEVICE_INFO_PROPERTIES_MAX)
+                        return -E2BIG;
+                properties[n++] = line;
+        }
+        properties[n] = NULL;
+
+        return device_info_from_properties(properties, ret, NULL);
 }
 
 DeviceInfo *device_info_copy(const DeviceInfo *d) {

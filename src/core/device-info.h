@@ -16,6 +16,12 @@
 #define DEVICE_INFO_VALUE_MAX 4096U
 /* Most properties in one uevent; the kernel's own limit is 32 (UEVENT_NUM_ENVP). */
 #define DEVICE_INFO_PROPERTIES_MAX 64U
+/* Property names are short identifiers ("ID_VENDOR_FROM_DATABASE" is among the longest). */
+#define DEVICE_INFO_KEY_MAX 256U
+/* Every property at its longest, each with '=' and NUL (or newline): the largest uevent or uevent
+ * file worth parsing. */
+#define DEVICE_INFO_BUFFER_MAX \
+        ((size_t) DEVICE_INFO_PROPERTIES_MAX * (DEVICE_INFO_KEY_MAX + 1 + DEVICE_INFO_VALUE_MAX + 1))
 
 typedef enum DeviceIdField {
         DEVICE_ID_VENDOR = 1 << 0,
@@ -57,5 +63,12 @@ int device_info_from_properties(char *const *properties, DeviceInfo **ret, char 
 /* Same, from a buffer of NUL-separated KEY=VALUE strings (the uevent wire format, without the
  * leading "action@devpath" header). */
 int device_info_from_buffer(const char *data, size_t size, DeviceInfo **ret, char **ret_action);
+
+/* Same, from a device's sysfs uevent file: KEY=VALUE lines, the properties the kernel sends with the
+ * device's events except DEVPATH= and SUBSYSTEM=, which the caller knows from where it found the
+ * device (devpath relative to /sys, and the bus). Such lines in the file are ignored in favour of
+ * the caller's. A file without MODALIAS= (many platform and virtual devices) is fine. */
+int device_info_from_uevent_file(const char *devpath, const char *subsystem, const char *contents, size_t size,
+                                 DeviceInfo **ret);
 
 DeviceInfo *device_info_copy(const DeviceInfo *d);

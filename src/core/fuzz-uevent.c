@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /* fuzz-uevent.c — uevent properties from the (untrusted) host: no input may crash the parser, and a
- * DeviceInfo that comes out must keep every promise of device-info.h. */
+ * DeviceInfo that comes out must keep every promise of device-info.h. The same bytes are also read
+ * as a sysfs uevent file (coldplug). */
 
 #undef NDEBUG
 #include <assert.h>
@@ -26,6 +27,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         if (size > FUZZ_INPUT_MAX)
                 return 0;
+
+        /* As a uevent file: the path and bus come from the walk, whatever the file says. */
+        r = device_info_from_uevent_file("/devices/platform/fuzz", "platform", (const char *) data, size, &d);
+        assert(r == 0 || r == -EBADMSG || r == -E2BIG);
+        assert((r == 0) == !!d);
+        if (d)
+                assert(streq(d->syspath, "/sys/devices/platform/fuzz") && streq(d->bus, "platform"));
+        d = device_info_free(d);
 
         r = device_info_from_buffer((const char *) data, size, &d, &action);
         assert(r == 0 || r == -EBADMSG || r == -E2BIG);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "kernel-model.h"
+#include "persist.h"
 
 ModelDevice *model_add_device(KernelModel *k, const char *syspath, const char *bus, unsigned vendor, unsigned device) {
         ModelDevice *md;
@@ -293,6 +294,12 @@ int model_run(KernelModel *k, Outcome *o) {
         for (size_t i = 0; i < o->n_records; i++) {
                 Record rec = o->records[i];
 
+                /* As manager_process() judges them: as the record comes. */
+                bool urgent;
+                if (persist_record_changes_state(&rec, &urgent)) {
+                        k->state_changes++;
+                        k->urgent_changes += urgent;
+                }
                 if (!rec.device || rec.type != RECORD_ACTION || rec.dry_run)
                         continue;
                 if (k->crash_countdown > 0 && --k->crash_countdown == 0) {
@@ -350,12 +357,16 @@ int model_hotplug(KernelModel *k, ModelDevice *md, int bound_candidate) {
 int model_unplug(KernelModel *k, ModelDevice *md) {
         Device *d = registry_get(k->registry, md->syspath);
 
+        Outcome o = {};
+
         md->present = false;
         md->bound = NULL;
         k->pending_timer[md - k->devices] = false;
-        if (d)
-                registry_remove(k->registry, d, NULL);
-        return 0;
+        if (!d)
+                return 0;
+        /* As the daemon handles "remove": its records (a topology violation) are reported too. */
+        registry_remove(k->registry, d, &o);
+        return model_run(k, &o);
 }
 
 int model_fire_timers(KernelModel *k) {

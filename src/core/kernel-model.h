@@ -78,6 +78,9 @@ typedef struct KernelModel {
         /* kill -9 in the middle of an event: after this many more actions, model_run() stops with
          * -ECANCELED and leaves the rest undone (0: never). */
         unsigned crash_countdown;
+        /* State transitions model_run() saw, and those of them the daemon writes to the state file at
+         * once (persist_record_changes_state()); the test resets them. */
+        unsigned state_changes, urgent_changes;
         /* Breaches of invariants 2–4 by tdispd's own writes, as the emulator's audit counts them. */
         unsigned violations;
         char violation[600];

@@ -27,6 +27,51 @@ static int device_compare(const void *a, const void *b) {
         return strcmp(x->info->syspath, y->info->syspath);
 }
 
+/* What persist_snapshot() writes that persist_add_device() trusts (or that a restart unwinds: a
+ * device locked without an approval). */
+static bool device_has_saved_facts(const Device *d) {
+        return d->locked || d->accepted || d->evidence_digest || d->verdict != VERDICT_NONE || d->rejected;
+}
+
+bool persist_record_changes_state(const Record *rec, bool *ret_urgent) {
+        const Device *d = rec->device;
+
+        assert(rec);
+        assert(ret_urgent);
+        switch (rec->type) {
+        case RECORD_TOPOLOGY_LOCKED:
+        case RECORD_TOPOLOGY_VIOLATION:
+                /* The snapshot and who is an intruder: a restart decides membership by them. */
+                *ret_urgent = true;
+                return true;
+        case RECORD_TRANSITION:
+                *ret_urgent = !d || d->decision.action == POLICY_ACTION_ACCEPT || d->topology_intruder ||
+                              device_has_saved_facts(d);
+                return true;
+        case RECORD_DECISION:
+        case RECORD_REFUSED_BINDING:
+        case RECORD_ACTION:
+        case RECORD_STALE_VERDICT:
+        case _RECORD_TYPE_MAX:
+        case _RECORD_TYPE_INVALID:
+                break;
+        }
+        *ret_urgent = false;
+        return false;
+}
+
+bool persist_state_is_precious(const Registry *reg) {
+        Device *d;
+
+        assert(reg);
+        if (reg->topology_locked)
+                return true;
+        HASHMAP_FOREACH(d, reg->devices)
+                if (device_has_saved_facts(d))
+                        return true;
+        return false;
+}
+
 int persist_snapshot(const Registry *reg, const char *boot_id, uint64_t now_usec, StateFile **ret) {
         _cleanup_(state_file_freep) StateFile *s = NULL;
         _cleanup_free_ Device **devices = NULL;
@@ -114,7 +159,7 @@ int persist_restore_topology(Registry *reg, const StateFile *saved, Outcome *o) 
         if (r < 0)
                 return r;
         for (size_t i = 0; i < saved->n_topology; i++) {
-                char *key = topology_snapshot_key(saved->topology[i].bus, saved->topology[i].device);
+                char *key = state_topology_key(saved->topology[i].bus, saved->topology[i].device);
 
                 r = strv_consume(&reg->topology_snapshot_keys, key);
                 if (r < 0)

@@ -17,6 +17,18 @@ typedef struct TsmFacts {
         bool accepted;
 } TsmFacts;
 
+/* Whether a record changes what the state file holds (a transition, the topology lock, a topology
+ * violation), and in *ret_urgent whether the change must reach the file before the daemon does
+ * anything else: restoring trusts the file only for what a TDISP device gathers (evidence, a verdict,
+ * acceptance, a rejection, a lock) and for the topology, and a device whose rule says accept may
+ * gather it any moment. Changes of other devices are re-derived from sysfs at every start, so their
+ * writes may wait and be coalesced. A record whose device was removed since is urgent. */
+bool persist_record_changes_state(const Record *rec, bool *ret_urgent);
+
+/* Whether the state file holds anything a restart relies on: a locked topology, or a device with
+ * any of the facts above. When it does not, the first write need not delay READY=1. */
+bool persist_state_is_precious(const Registry *reg) _pure_;
+
 /* Builds the state file from the registry. */
 int persist_snapshot(const Registry *reg, const char *boot_id, uint64_t now_usec, StateFile **ret);
 

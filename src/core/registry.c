@@ -90,12 +90,6 @@ Device *registry_find_parent(const Registry *reg, const Device *d) {
         }
 }
 
-char *topology_snapshot_key(const char *bus, const char *name) {
-        char *key;
-
-        return asprintf(&key, "%s/%s", bus, name) < 0 ? NULL : key;
-}
-
 /* Registered by code in the measured kernel, not presented by the host: the kernel's virtual devices,
  * and platform devices that no firmware table describes (cfg80211's regulatory.0, for instance, which
  * appears whenever the module loads). They come and go with modules, so the topology lock ignores
@@ -112,7 +106,7 @@ static bool topology_snapshot_contains(Hashmap *snapshot, const DeviceInfo *info
         if (!snapshot)
                 return false;
         /* Out of memory: not in the snapshot, which fails closed. */
-        key = topology_snapshot_key(info->bus, info->sysname);
+        key = state_topology_key(info->bus, info->sysname);
         e = key ? hashmap_get(snapshot, key) : NULL;
         if (!e)
                 return false;
@@ -252,17 +246,35 @@ static size_t path_depth(const char *p) {
         return n;
 }
 
-static int coldplug_compare(const void *a, const void *b) {
-        const DeviceInfo *x = *(DeviceInfo *const *) a, *y = *(DeviceInfo *const *) b;
-        size_t dx = path_depth(x->syspath), dy = path_depth(y->syspath);
+typedef struct ColdplugKey {
+        size_t depth;
+        DeviceInfo *info;
+} ColdplugKey;
 
-        if (dx != dy)
-                return dx < dy ? -1 : 1;
-        return strcmp(x->syspath, y->syspath);
+static int coldplug_compare(const void *a, const void *b) {
+        const ColdplugKey *x = a, *y = b;
+
+        if (x->depth != y->depth)
+                return x->depth < y->depth ? -1 : 1;
+        return strcmp(x->info->syspath, y->info->syspath);
 }
 
-void registry_sort_coldplug(DeviceInfo **infos, size_t n) {
-        qsort(infos, n, sizeof(DeviceInfo *), coldplug_compare);
+/* The depth is computed once per device: computed in the comparison, it was two walks of both paths
+ * per comparison, n·log n of them, and the sort grew with the machine (bench/PERFORMANCE.md). */
+int registry_sort_coldplug(DeviceInfo **infos, size_t n) {
+        _cleanup_free_ ColdplugKey *keys = NULL;
+
+        if (n < 2)
+                return 0;
+        keys = malloc(n * sizeof(ColdplugKey));
+        if (!keys)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                keys[i] = (ColdplugKey) { .depth = path_depth(infos[i]->syspath), .info = infos[i] };
+        qsort(keys, n, sizeof(ColdplugKey), coldplug_compare);
+        for (size_t i = 0; i < n; i++)
+                infos[i] = keys[i].info;
+        return 0;
 }
 
 int registry_set_policy(Registry *reg, const Config *config, const Policy *policy, Outcome *o) {
@@ -279,7 +291,9 @@ int registry_set_policy(Registry *reg, const Config *config, const Policy *polic
         size_t n = 0;
         HASHMAP_FOREACH(d, reg->devices)
                 infos[n++] = d->info;
-        registry_sort_coldplug(infos, n);
+        r = registry_sort_coldplug(infos, n);
+        if (r < 0)
+                return r;
 
         for (size_t i = 0; i < n; i++) {
                 d = hashmap_get(reg->devices, infos[i]->syspath);

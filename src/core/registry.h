@@ -18,13 +18,9 @@ struct Registry {
         bool tsm_ready;                 /* a devsec TSM announced readiness */
         bool topology_locked;
         uint64_t topology_locked_at_usec;
-        Hashmap *topology_snapshot;     /* after a restart: "bus/name" → saved entry (borrowed) */
+        Hashmap *topology_snapshot;     /* after a restart: state_topology_key() → saved entry (borrowed) */
         char **topology_snapshot_keys;  /* the keys of topology_snapshot */
 };
-
-/* The key of a device in topology_snapshot: names are unique only per bus (an ACPI device and the
- * platform device made from it share one). NULL when out of memory. */
-char *topology_snapshot_key(const char *bus, const char *name);
 
 int registry_new(const Config *config, const Policy *policy, Registry **ret);
 Registry *registry_free(Registry *reg);
@@ -47,8 +43,9 @@ void registry_remove(Registry *reg, Device *d, Outcome *o);
 /* The nearest ancestor in the registry, or NULL. */
 Device *registry_find_parent(const Registry *reg, const Device *d);
 
-/* Puts infos in coldplug order: parents before children, then by syspath. */
-void registry_sort_coldplug(DeviceInfo **infos, size_t n);
+/* Puts infos in coldplug order: parents before children, then by syspath. -ENOMEM leaves them as
+ * they were. */
+int registry_sort_coldplug(DeviceInfo **infos, size_t n);
 
 /* Installs a new configuration and decides every device again (a reload). */
 int registry_set_policy(Registry *reg, const Config *config, const Policy *policy, Outcome *o);

@@ -7,8 +7,10 @@
 #include <stdio.h>
 
 #include "device-info.h"
+#include "hashmap.h"
 #include "json-util.h"
 #include "state-file.h"
+#include "strv.h"
 
 #define STATE_DEVICE_IDS_ALL                                                                           \
         (DEVICE_ID_VENDOR | DEVICE_ID_DEVICE | DEVICE_ID_SUBSYSTEM_VENDOR | DEVICE_ID_SUBSYSTEM_DEVICE | \
@@ -205,12 +207,6 @@ static int check_device(Checker *c, const StateFile *s, size_t i) {
         if (!syspath_is_valid(d->syspath, d->device))
                 return check_fail(c, check_path(c, "devices[%zu].syspath", i),
                                   "must be a path under /sys/devices/ ending in the device name");
-        /* Names are unique per bus only (an ACPI companion and its platform device share one); the
-         * syspath identifies a device. */
-        for (size_t k = 0; k < i; k++)
-                if (streq(s->devices[k].syspath, d->syspath))
-                        return check_fail(c, check_path(c, "devices[%zu].syspath", i),
-                                          "device listed twice (also devices[%zu])", k);
         if (!name_is_valid(d->bus, 64))
                 return check_fail(c, check_path(c, "devices[%zu].bus", i), "not a bus name");
         if (d->ids & ~(unsigned) STATE_DEVICE_IDS_ALL)
@@ -253,11 +249,6 @@ static int check_topology_entry(Checker *c, const StateFile *s, size_t i) {
                 return check_fail(c, check_path(c, "topology.devices[%zu].device", i), "not a device name");
         if (!name_is_valid(e->bus, 64))
                 return check_fail(c, check_path(c, "topology.devices[%zu].bus", i), "not a bus name");
-        for (size_t k = 0; k < i; k++)
-                if (streq(s->topology[k].device, e->device) && streq(s->topology[k].bus, e->bus))
-                        return check_fail(c, check_path(c, "topology.devices[%zu].device", i),
-                                          "device listed twice on bus '%s' (also topology.devices[%zu])",
-                                          e->bus, k);
         if (e->ids & ~(unsigned) STATE_TOPOLOGY_IDS_ALL)
                 return check_fail(c, check_path(c, "topology.devices[%zu]", i), "unknown id flags");
         if (((e->ids & DEVICE_ID_VENDOR) && e->vendor > 0xffff) ||
@@ -278,15 +269,51 @@ static bool boot_id_is_valid(const char *s) {
         return true;
 }
 
+char *state_topology_key(const char *bus, const char *device) {
+        char *key;
+
+        /* Neither a bus nor a device name can contain '/' (check_topology_entry()). */
+        return asprintf(&key, "%s/%s", bus, device) < 0 ? NULL : key;
+}
+
+/* Duplicates are found through a hash table: comparing each entry with all before it made every
+ * write of the state file quadratic in the number of devices (bench/PERFORMANCE.md). */
+static int check_unique(Checker *c, Hashmap *seen, const char *key, const StateFile *s, size_t i,
+                        bool topology) {
+        size_t k;
+        int r;
+
+        r = hashmap_put(seen, key, (void *) (uintptr_t) (i + 1));
+        if (r != -EEXIST)
+                return r;
+        k = (size_t) (uintptr_t) hashmap_get(seen, key) - 1;
+        if (topology)
+                return check_fail(c, check_path(c, "topology.devices[%zu].device", i),
+                                  "device listed twice on bus '%s' (also topology.devices[%zu])",
+                                  s->topology[i].bus, k);
+        return check_fail(c, check_path(c, "devices[%zu].syspath", i), "device listed twice (also devices[%zu])",
+                          k);
+}
+
 static int check_state_file(Checker *c, const StateFile *s) {
+        _cleanup_(hashmap_freep) Hashmap *seen = NULL;
+        _cleanup_strv_free_ char **keys = NULL;
         int r;
 
         if (!boot_id_is_valid(s->boot_id))
                 return check_fail(c, "boot_id", "must be 32 lowercase hex digits");
         if (s->n_devices > STATE_FILE_DEVICES_MAX || s->n_topology > STATE_FILE_DEVICES_MAX)
                 return check_fail(c, NULL, "more than %u devices", STATE_FILE_DEVICES_MAX);
+        r = hashmap_new(&seen);
+        if (r < 0)
+                return r;
         for (size_t i = 0; i < s->n_devices; i++) {
                 r = check_device(c, s, i);
+                if (r < 0)
+                        return r;
+                /* Names are unique per bus only (an ACPI companion and its platform device share one);
+                 * the syspath identifies a device. */
+                r = check_unique(c, seen, s->devices[i].syspath, s, i, false);
                 if (r < 0)
                         return r;
         }
@@ -295,8 +322,21 @@ static int check_state_file(Checker *c, const StateFile *s) {
         if (s->topology_locked &&
             (s->topology_locked_at_usec == 0 || s->topology_locked_at_usec >= INT64_MAX))
                 return check_fail(c, "topology.locked_at_usec", "a locked topology needs its lock time");
+        seen = hashmap_free(seen);
+        r = hashmap_new(&seen);
+        if (r < 0)
+                return r;
+        keys = calloc(s->n_topology + 1, sizeof(char *));
+        if (!keys)
+                return -ENOMEM;
         for (size_t i = 0; i < s->n_topology; i++) {
                 r = check_topology_entry(c, s, i);
+                if (r < 0)
+                        return r;
+                keys[i] = state_topology_key(s->topology[i].bus, s->topology[i].device);
+                if (!keys[i])
+                        return -ENOMEM;
+                r = check_unique(c, seen, keys[i], s, i, true);
                 if (r < 0)
                         return r;
         }
@@ -394,18 +434,39 @@ static json_object *topology_entry_to_json(const StateTopologyEntry *e) {
         return r < 0 ? NULL : TAKE_PTR(o);
 }
 
-static int append(json_object *array, json_object *v) {
-        if (!v)
+/* Appends one array element's JSON text to f, laid out as json-c lays out a nested element (indent
+ * spaces more on every line after the first), then frees the object. */
+static int emit_element(FILE *f, json_object *o, bool first, const char *indent) {
+        const char *text;
+
+        if (!o)
                 return -ENOMEM;
-        if (json_object_array_add(array, v) < 0) {
-                json_object_put(v);
-                return -ENOMEM;
+        text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (text) {
+                fprintf(f, "%s\n%s", first ? "" : ",", indent);
+                /* JSON strings hold no raw newline: each one here is layout. */
+                for (const char *p = text;;) {
+                        const char *nl = strchrnul(p, '\n');
+
+                        fwrite(p, 1, (size_t) (nl - p), f);
+                        if (!*nl)
+                                break;
+                        fputc('\n', f);
+                        fputs(indent, f);
+                        p = nl + 1;
+                }
         }
-        return 0;
+        json_object_put(o);
+        return text ? 0 : -ENOMEM;
 }
 
+/* Written one device at a time, byte for byte as json-c would write the whole tree: the tree of every
+ * device, then its text, was the daemon's peak heap (3 of 4 MB at 1,000 devices) and most of each
+ * write's instructions (bench/PERFORMANCE.md). */
 int state_file_serialize(const StateFile *s, char **ret, size_t *ret_size) {
-        _cleanup_json_ json_object *root = NULL, *devices = NULL, *topology = NULL, *topo_devices = NULL;
+        _cleanup_free_ char *buf = NULL;
+        size_t size = 0;
+        FILE *f;
         int r;
 
         assert(s);
@@ -415,42 +476,27 @@ int state_file_serialize(const StateFile *s, char **ret, size_t *ret_size) {
         if (r < 0)
                 return r;
 
-        root = json_object_new_object();
-        devices = json_object_new_array();
-        topology = json_object_new_object();
-        topo_devices = json_object_new_array();
-        if (!root || !devices || !topology || !topo_devices)
+        f = open_memstream(&buf, &size);
+        if (!f)
                 return -ENOMEM;
+        /* The boot id is validated hex: no escaping needed. */
+        fprintf(f, "{\n  \"version\":%d,\n  \"boot_id\":\"%s\",\n  \"devices\":[", STATE_FILE_VERSION, s->boot_id);
+        for (size_t i = 0; r >= 0 && i < s->n_devices; i++)
+                r = emit_element(f, device_to_json(&s->devices[i]), i == 0, "    ");
+        fprintf(f, "\n  ],\n  \"topology\":{\n    \"locked\":%s,\n", s->topology_locked ? "true" : "false");
+        if (s->topology_locked)
+                fprintf(f, "    \"locked_at_usec\":%" PRIu64 ",\n", s->topology_locked_at_usec);
+        fputs("    \"devices\":[", f);
+        for (size_t i = 0; r >= 0 && i < s->n_topology; i++)
+                r = emit_element(f, topology_entry_to_json(&s->topology[i]), i == 0, "      ");
+        fputs("\n    ]\n  }\n}\n", f);
+        if (fclose(f) != 0 || r < 0)
+                return r < 0 ? r : -ENOMEM;
 
-        for (size_t i = 0; i < s->n_devices; i++) {
-                r = append(devices, device_to_json(&s->devices[i]));
-                if (r < 0)
-                        return r;
-        }
-        for (size_t i = 0; i < s->n_topology; i++) {
-                r = append(topo_devices, topology_entry_to_json(&s->topology[i]));
-                if (r < 0)
-                        return r;
-        }
-
-        r = add(topology, "locked", json_object_new_boolean(s->topology_locked));
-        if (r >= 0 && s->topology_locked)
-                r = add(topology, "locked_at_usec",
-                        json_object_new_int64((int64_t) s->topology_locked_at_usec));
-        if (r >= 0)
-                r = add(topology, "devices", TAKE_PTR(topo_devices));
-        if (r >= 0)
-                r = add(root, "version", json_object_new_int(STATE_FILE_VERSION));
-        if (r >= 0)
-                r = add(root, "boot_id", json_object_new_string(s->boot_id));
-        if (r >= 0)
-                r = add(root, "devices", TAKE_PTR(devices));
-        if (r >= 0)
-                r = add(root, "topology", TAKE_PTR(topology));
-        if (r < 0)
-                return r;
-
-        return json_to_text_line(root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE, ret, ret_size);
+        if (ret_size)
+                *ret_size = size;
+        *ret = TAKE_PTR(buf);
+        return 0;
 }
 
 /* -- reading -- */

@@ -103,6 +103,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(StateFile *, state_file_free);
 /* Append deep copies. */
 int state_file_add_device(StateFile *s, const StateDevice *d);
 int state_file_add_topology_entry(StateFile *s, const StateTopologyEntry *e);
+/* What identifies a topology entry, "bus/device" (names are unique per bus only); NULL when out of
+ * memory. */
+char *state_topology_key(const char *bus, const char *device);
 
 /* The first device with that name; names are unique per bus only, so prefer the syspath. */
 const StateDevice *state_file_find_device(const StateFile *s, const char *device) _pure_;

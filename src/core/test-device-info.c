@@ -305,9 +305,82 @@ static void test_copy(void) {
         assert(device_info_free(NULL) == NULL);
 }
 
+/* Coldplug reads each device's uevent file: what the kernel prints there for real devices of several
+ * buses, with the device's path and bus from where it was found. */
+static void test_uevent_file(void) {
+        static const struct {
+                const char *name, *devpath, *bus, *contents;
+                int r;
+                const char *dump;
+        } t[] = {
+                { "pci, bound", "/devices/pci0000:00/0000:00:03.0", "pci",
+                  "DRIVER=virtio-pci\nPCI_CLASS=20000\nPCI_ID=1AF4:1041\nPCI_SUBSYS_ID=1AF4:1100\n"
+                  "PCI_SLOT_NAME=0000:00:03.0\nMODALIAS=" VIRTIO_NET_MODALIAS "\n",
+                  0,
+                  "/sys/devices/pci0000:00/0000:00:03.0 0000:00:03.0 pci modalias=" VIRTIO_NET_MODALIAS
+                  " driver=virtio-pci v=1af4 d=1041 sv=1af4 sd=1100 class=020000" },
+                { "virtio", "/devices/pci0000:00/0000:00:03.0/virtio0", "virtio",
+                  "DRIVER=virtio_net\nMODALIAS=virtio:d00000001v00001AF4\n", 0,
+                  "/sys/devices/pci0000:00/0000:00:03.0/virtio0 virtio0 virtio modalias=virtio:d00000001v00001AF4 "
+                  "driver=virtio_net v=1af4 d=1" },
+                { "platform without MODALIAS", "/devices/platform/i8042", "platform", "DRIVER=i8042\n", 0,
+                  "/sys/devices/platform/i8042 i8042 platform driver=i8042" },
+                { "empty file", "/devices/platform/pcspkr", "platform", "", 0,
+                  "/sys/devices/platform/pcspkr pcspkr platform" },
+                { "usb interface", "/devices/pci0000:00/0000:00:1d.0/usb1/1-1/1-1:1.0", "usb",
+                  "DEVTYPE=usb_interface\nPRODUCT=627/1/0\nTYPE=0/0/0\nINTERFACE=3/0/0\n"
+                  "MODALIAS=usb:v0627p0001d0000dc00dsc00dp00ic03isc00ip00in00\n",
+                  0,
+                  "/sys/devices/pci0000:00/0000:00:1d.0/usb1/1-1/1-1:1.0 1-1:1.0 usb "
+                  "modalias=usb:v0627p0001d0000dc00dsc00dp00ic03isc00ip00in00 v=627 d=1" },
+                { "no final newline", "/devices/platform/serial8250", "platform", "MODALIAS=platform:serial8250",
+                  0, "/sys/devices/platform/serial8250 serial8250 platform modalias=platform:serial8250" },
+                { "the file cannot move the device", "/devices/platform/x", "platform",
+                  "DEVPATH=/devices/platform/y\nSUBSYSTEM=pci\nPCI_ID=8086:10D3\n", 0,
+                  "/sys/devices/platform/x x platform" },
+                { "blank lines", "/devices/platform/x", "platform", "\n\nDRIVER=a\n\n", 0,
+                  "/sys/devices/platform/x x platform driver=a" },
+                { "line without '='", "/devices/platform/x", "platform", "DRIVER\n", -EBADMSG, NULL },
+                { "two drivers", "/devices/platform/x", "platform", "DRIVER=a\nDRIVER=b\n", -EBADMSG, NULL },
+                { "driver with '/'", "/devices/platform/x", "platform", "DRIVER=../a\n", -EBADMSG, NULL },
+                { "bad devpath", "/devices/../x", "platform", "", -EBADMSG, NULL },
+                { "bad bus", "/devices/platform/x", "..", "", -EBADMSG, NULL },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(t); i++) {
+                _cleanup_(device_info_freep) DeviceInfo *d = NULL;
+                _cleanup_free_ char *dump = NULL;
+                int r;
+
+                r = device_info_from_uevent_file(t[i].devpath, t[i].bus, t[i].contents, strlen(t[i].contents), &d);
+                dump = d ? info_dump(d, NULL) : NULL;
+                printf("uevent file: %s → %d %s\n", t[i].name, r, strempty(dump));
+                assert(r == t[i].r);
+                assert(streq_ptr(dump, t[i].dump));
+        }
+
+        /* A NUL inside, and more lines than a uevent carries. */
+        _cleanup_(device_info_freep) DeviceInfo *d = NULL;
+        _cleanup_free_ char *many = NULL;
+        static const char nul[] = "DRIVER=a\0\nMODALIAS=x\n";
+
+        assert(device_info_from_uevent_file("/devices/platform/x", "platform", nul, sizeof(nul) - 1, &d) == -EBADMSG);
+        many = malloc(DEVICE_INFO_PROPERTIES_MAX * 4 + 1);
+        assert(many);
+        for (size_t i = 0; i < DEVICE_INFO_PROPERTIES_MAX; i++)
+                memcpy(many + 4 * i, "A=1\n", 4);
+        many[DEVICE_INFO_PROPERTIES_MAX * 4] = '\0';
+        assert(device_info_from_uevent_file("/devices/platform/x", "platform", many, strlen(many), &d) == -E2BIG);
+        /* Two fewer fit (DEVPATH= and SUBSYSTEM= come from the caller). */
+        many[(DEVICE_INFO_PROPERTIES_MAX - 2) * 4] = '\0';
+        assert(device_info_from_uevent_file("/devices/platform/x", "platform", many, strlen(many), &d) == 0);
+        assert(!d->modalias && streq(d->bus, "platform"));
+}
+
 int main(void) {
         test_cases();
         test_limits();
         test_copy();
+        test_uevent_file();
         return 0;
 }

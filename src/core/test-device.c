@@ -395,6 +395,37 @@ done:
         return failed;
 }
 
+/* Coldplug order: shallower paths first (a parent before its children, whatever the names), then by
+ * path; the daemon lists devices in directory order. */
+static void test_coldplug_order(void) {
+        const char *in[] = {
+                "/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0",
+                "/sys/devices/pci0000:00/0000:00:02.0",
+                "/sys/devices/platform/serial8250",
+                "/sys/devices/pci0000:00/0000:00:01.0",
+                "/sys/devices/pci0000:00",
+        };
+        const char *want[] = {
+                "/sys/devices/pci0000:00",
+                "/sys/devices/pci0000:00/0000:00:01.0",
+                "/sys/devices/pci0000:00/0000:00:02.0",
+                "/sys/devices/platform/serial8250",
+                "/sys/devices/pci0000:00/0000:00:01.0/0000:01:00.0",
+        };
+        DeviceInfo infos[ELEMENTSOF(in)] = {}, *p[ELEMENTSOF(in)];
+
+        for (size_t i = 0; i < ELEMENTSOF(in); i++) {
+                infos[i].syspath = (char *) in[i];
+                p[i] = &infos[i];
+        }
+        assert(registry_sort_coldplug(p, ELEMENTSOF(p)) == 0);
+        for (size_t i = 0; i < ELEMENTSOF(want); i++)
+                assert(streq(p[i]->syspath, want[i]));
+        /* Nothing to sort is fine too. */
+        assert(registry_sort_coldplug(p, 0) == 0);
+        assert(registry_sort_coldplug(p, 1) == 0);
+}
+
 static void test_random(void) {
         test_random_runs("device state machine", 2000, RANDOM_STEPS, random_sequence);
 }
@@ -410,6 +441,7 @@ int main(void) {
         test_audit();
         test_remove_and_accept();
         test_reload();
+        test_coldplug_order();
         test_random();
         printf("device state machine: ok\n");
         return 0;

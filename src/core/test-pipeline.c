@@ -23,6 +23,7 @@ typedef struct Fixture {
         unsigned restarts;
         char *last_saved;       /* the state file as the daemon last wrote it (after a whole event) */
         size_t last_saved_size;
+        bool save_pending;      /* a coalesced write is due (the daemon's STATE_SAVE_DELAY_USEC timer) */
 } Fixture;
 
 #define TEST_BOOT_ID "00112233445566778899aabbccddeeff"
@@ -37,7 +38,29 @@ static int fixture_save(Fixture *f) {
                 return r;
         free(f->last_saved);
         f->last_saved = NULL;
+        f->save_pending = false;
         return state_file_serialize(s, &f->last_saved, &f->last_saved_size);
+}
+
+/* What the daemon writes after a handled event (src/daemon/state.c): at once when a change restoring
+ * relies on happened, otherwise later — here when timers fire next, or never if it is killed first. */
+static int fixture_after_event(Fixture *f, bool was_locked) {
+        bool urgent = f->model.urgent_changes > 0 || f->model.registry->topology_locked != was_locked;
+
+        if (f->model.state_changes > 0)
+                f->save_pending = true;
+        f->model.state_changes = f->model.urgent_changes = 0;
+        return urgent ? fixture_save(f) : 0;
+}
+
+/* The daemon at READY=1: the first write delays it only when the file would hold something a restart
+ * relies on. */
+static int fixture_ready(Fixture *f) {
+        f->model.state_changes = f->model.urgent_changes = 0;
+        if (persist_state_is_precious(f->model.registry))
+                return fixture_save(f);
+        f->save_pending = true;
+        return 0;
 }
 
 
@@ -84,6 +107,7 @@ static void fixture_start(Fixture *f) {
                 assert(model_run(&f->model, &o) >= 0);
         }
         check(f);
+        assert(fixture_ready(f) >= 0);
 }
 
 static void fixture_done(Fixture *f) {
@@ -100,19 +124,24 @@ static Device *tdi_device(Fixture *f) {
         return d;
 }
 
-static int fixture_save(Fixture *f);
-
-/* Each step is one handled event: the daemon then writes its state file. */
+/* Each step is one handled event: the daemon then writes its state file, or schedules the write (a
+ * restart right after a step sees what the daemon would have written by then). */
 static void step_verdicts(Fixture *f) {
+        bool was_locked = f->model.registry->topology_locked;
+
         assert(model_deliver_verdicts(&f->model) >= 0);
         check(f);
-        assert(fixture_save(f) >= 0);
+        assert(fixture_after_event(f, was_locked) >= 0);
 }
 
 static void step_timers(Fixture *f) {
+        bool was_locked = f->model.registry->topology_locked;
+
+        if (f->save_pending)
+                assert(fixture_save(f) >= 0);
         assert(model_fire_timers(&f->model) >= 0);
         check(f);
-        assert(fixture_save(f) >= 0);
+        assert(fixture_after_event(f, was_locked) >= 0);
 }
 
 #define ACCEPT_RULE "[Match]\nVendor=0x1b36\nDevice=0x0005\n[Policy]\nAction=accept\nDriver=pci_testdev_drv\n"
@@ -466,17 +495,18 @@ static int fixture_restart(Fixture *f, unsigned corrupt) {
         Outcome o = {};
         int r;
 
-        /* The file as last written: a crash mid-event leaves the kernel ahead of it. */
-        if (!f->last_saved) {
-                r = fixture_save(f);
-                if (r < 0)
-                        return r;
-        }
-        size = f->last_saved_size;
+        /* The file as last written: a crash mid-event leaves the kernel ahead of it. None written yet
+         * is a missing file. */
+        if (!f->last_saved)
+                corrupt = 1;
+        if (corrupt == 1)
+                f->last_saved = mfree(f->last_saved);
+        size = f->last_saved ? f->last_saved_size : 0;
         text = malloc(size + 1);
         if (!text)
                 return -ENOMEM;
-        memcpy(text, f->last_saved, size);
+        if (size > 0)
+                memcpy(text, f->last_saved, size);
         text[size] = '\0';
         f->model.crash_countdown = 0;
         if (corrupt == 2 && size > 0)
@@ -544,7 +574,48 @@ static int fixture_restart(Fixture *f, unsigned corrupt) {
                                 return r;
                 }
         }
-        return fixture_save(f);
+        return fixture_ready(f);
+}
+
+/* Which changes the daemon writes at once (state.c): those restoring relies on. */
+static void test_state_writes(void) {
+        Fixture f;
+        Outcome o = {};
+
+        /* Nothing that asks for TDISP: nothing a restart relies on, the first write does not delay
+         * READY=1, and a device coming and going is written later, coalesced. */
+        fixture_init(&f, "[Match]\nVendor=0x1b36\n[Policy]\nAction=shared\nDriver=pci_testdev_drv\n");
+        fixture_start(&f);
+        assert(!persist_state_is_precious(f.model.registry));
+        assert(!f.last_saved && f.save_pending);
+        ModelDevice *nic = model_find(&f.model, "/sys/devices/pci0000:00/0000:00:02.0");
+        assert(model_unplug(&f.model, nic) >= 0);
+        assert(model_hotplug(&f.model, nic, -1) >= 0);
+        assert(f.model.state_changes > 0 && f.model.urgent_changes == 0);
+        f.model.state_changes = 0;
+
+        /* The topology lock, and after it a device leaving or arriving: at once. */
+        assert(registry_lock_topology(f.model.registry, 1, &o) == 0);
+        assert(model_run(&f.model, &o) >= 0);
+        assert(f.model.urgent_changes == 1);
+        assert(persist_state_is_precious(f.model.registry));
+        f.model.urgent_changes = 0;
+        assert(model_unplug(&f.model, nic) >= 0);
+        assert(f.model.urgent_changes == 1);
+        assert(model_hotplug(&f.model, nic, -1) >= 0);
+        assert(f.model.urgent_changes >= 2);
+        fixture_done(&f);
+
+        /* A TDISP device is locked by the first pass: written before READY=1, and every step of its
+         * pipeline (the approval, the acceptance) at once. */
+        fixture_init(&f, ACCEPT_RULE);
+        fixture_start(&f);
+        assert(persist_state_is_precious(f.model.registry));
+        assert(f.last_saved && !f.save_pending);
+        assert(model_deliver_verdicts(&f.model) >= 0);
+        assert(tdi_device(&f)->state == DEVICE_RUNNING);
+        assert(f.model.urgent_changes > 0 && f.model.urgent_changes == f.model.state_changes);
+        fixture_done(&f);
 }
 
 static void test_restart_keeps_accepted_device(void) {
@@ -605,6 +676,7 @@ static void test_restart_keeps_topology(void) {
         fixture_start(&f);
         assert(registry_lock_topology(f.model.registry, 1, &o) == 0);
         outcome_done(&o);
+        assert(fixture_save(&f) >= 0); /* the daemon writes the snapshot at once */
 
         /* A device that appears while tdispd is down is an intruder after the restart, too. */
         late->present = true;
@@ -693,9 +765,9 @@ static unsigned random_sequence(unsigned seed, unsigned max_steps, Trace *trace)
         tdi2->present = rand_r(&rnd) % 2;
         trace_add(trace, "seed %u, verifier %d", seed, f.model.verifier);
         fixture_start(&f);
-        assert(fixture_save(&f) >= 0);
 
         for (unsigned step = 0; step < max_steps; step++) {
+                bool was_locked = f.model.registry->topology_locked;
                 ModelDevice *md = &f.model.devices[rand_r(&rnd) % f.model.n_devices];
                 unsigned what = rand_r(&rnd) % 11;
                 Outcome o = {};
@@ -711,7 +783,10 @@ static unsigned random_sequence(unsigned seed, unsigned max_steps, Trace *trace)
                 case 2:
                 case 3:
                         trace_add(trace, "timers fire");
-                        r = model_fire_timers(&f.model);
+                        /* The coalesced write's timer is as short as any device timer. */
+                        if (f.save_pending)
+                                r = fixture_save(&f);
+                        r = r < 0 ? r : model_fire_timers(&f.model);
                         break;
                 case 4:
                         md->lock_error = rand_r(&rnd) % 2 ? -EBUSY : 0;
@@ -777,8 +852,8 @@ static unsigned random_sequence(unsigned seed, unsigned max_steps, Trace *trace)
                         trace_add(trace, "killed mid-event; restart from the last written state file");
                         r = fixture_restart(&f, 0);
                 }
-                if (r >= 0)
-                        r = fixture_save(&f);
+                if (r >= 0 && what != 10)
+                        r = fixture_after_event(&f, was_locked);
                 if (r < 0 || !model_check_invariants(&f.model)) {
                         trace_add(trace, "violated: %s (r=%d)", f.model.last_error, r);
                         failed = step + 1;
@@ -808,6 +883,7 @@ int main(void) {
         test_restart_keeps_rejection();
         test_restart_topology_same_name_two_buses();
         test_revalidate();
+        test_state_writes();
         test_restart_keeps_accepted_device();
         test_restart_between_lock_and_accept();
         test_restart_keeps_topology();

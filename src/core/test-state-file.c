@@ -355,6 +355,74 @@ static void test_hostile(void) {
         }
 }
 
+/* 2,000 devices, each also in the topology, half on one bus and half on another. */
+static StateFile *make_many(void) {
+        StateFile *s;
+        char name[32], syspath[64];
+
+        assert(state_file_new(&s) == 0);
+        memcpy(s->boot_id, BOOT_ID, sizeof(s->boot_id));
+        s->topology_locked = true;
+        s->topology_locked_at_usec = 5;
+        for (unsigned i = 0; i < 2000; i++) {
+                (void) snprintf(name, sizeof(name), "d%u", i);
+                (void) snprintf(syspath, sizeof(syspath), "/sys/devices/platform/d%u", i);
+                assert(state_file_add_device(s, &(StateDevice) { .device = name, .syspath = syspath,
+                                                                  .bus = (char *) "platform",
+                                                                  .state = DEVICE_DENIED }) == 0);
+                assert(state_file_add_topology_entry(s, &(StateTopologyEntry) {
+                                                                .device = name,
+                                                                .bus = (char *) (i % 2 ? "platform" : "acpi") }) == 0);
+        }
+        return s;
+}
+
+/* Duplicates are found wherever they are, in the device list and in the topology. */
+static void test_many_devices(void) {
+        _cleanup_(state_file_freep) StateFile *s = make_many(), *dup_topology = make_many(),
+                                              *dup_device = make_many(), *parsed = NULL;
+        _cleanup_(conf_error_done) ConfError e = {};
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+
+        assert(state_file_validate(s) == 0);
+        assert(state_file_serialize(s, &text, &size) == 0);
+        assert(state_file_parse(text, size, "state.json", &parsed, &e) == 0);
+        assert(parsed->n_devices == 2000 && parsed->n_topology == 2000);
+
+        /* The same name on the same bus, far apart; on another bus it is a different device. */
+        assert(state_file_add_topology_entry(dup_topology, &(StateTopologyEntry) {
+                                                                   .device = (char *) "d2",
+                                                                   .bus = (char *) "platform" }) == 0);
+        assert(state_file_validate(dup_topology) == 0);
+        assert(state_file_add_topology_entry(dup_topology, &(StateTopologyEntry) {
+                                                                   .device = (char *) "d1",
+                                                                   .bus = (char *) "platform" }) == 0);
+        assert(state_file_validate(dup_topology) == -EINVAL);
+
+        /* The same syspath twice. */
+        assert(state_file_add_device(dup_device, &(StateDevice) { .device = (char *) "d7",
+                                                                  .syspath = (char *) "/sys/devices/platform/d7",
+                                                                  .bus = (char *) "platform",
+                                                                  .state = DEVICE_DENIED }) == 0);
+        assert(state_file_validate(dup_device) == -EINVAL);
+}
+
+/* Nothing to list: the same layout json-c gives an empty array, so that files stay byte-identical
+ * across the writer's rewrite. */
+static void test_serialize_empty(void) {
+        _cleanup_(state_file_freep) StateFile *s = NULL;
+        _cleanup_free_ char *text = NULL;
+        size_t size = 0;
+
+        assert(state_file_new(&s) == 0);
+        memcpy(s->boot_id, BOOT_ID, sizeof(s->boot_id));
+        assert(state_file_serialize(s, &text, &size) == 0);
+        assert(streq(text, "{\n  \"version\":1,\n  \"boot_id\":\"" BOOT_ID "\",\n  \"devices\":[\n  ],\n"
+                           "  \"topology\":{\n    \"locked\":false,\n    \"devices\":[\n    ]\n  }\n}\n"));
+        assert(size == strlen(text));
+}
+
 static void test_serialize_invalid(void) {
         _cleanup_(state_file_freep) StateFile *s = make_state();
         char *text = NULL;
@@ -382,6 +450,8 @@ int main(void) {
         test_truncated();
         test_flipped();
         test_hostile();
+        test_many_devices();
+        test_serialize_empty();
         test_serialize_invalid();
         return 0;
 }

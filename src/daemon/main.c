@@ -177,6 +177,7 @@ static int run(int argc, char *argv[]) {
         r = sd_event_loop(m->event);
         if (r < 0)
                 return log_error_errno(r, "Event loop failed: %m");
+        manager_flush_state(m);
 
         (void) sd_notify(false, "STOPPING=1");
         log_info("Exiting; driver autoprobe stays off and bindings stay as they are.");

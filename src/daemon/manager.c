@@ -68,6 +68,7 @@ Manager *manager_free(Manager *m) {
         api_free(m->api);
         registry_free(m->registry);
         sd_device_monitor_unref(m->monitor);
+        sd_event_source_disable_unref(m->state_timer);
         module_loader_free(m->kmod);
         policy_free(m->policy);
         config_free(m->config);
@@ -323,10 +324,37 @@ static int manager_observe_driver(Manager *m, Device *d, Outcome *o) {
                                o);
 }
 
+/* What only sysfs tells: the bound driver (from the link, never from a DRIVER= property), its module,
+ * whether firmware describes a platform device, and whether the device offers TDISP. */
+static int device_info_read_sysfs(DeviceInfo *info, TsmAbi tsm_abi) {
+        _cleanup_free_ char *driver = NULL, *module = NULL;
+        int r;
+
+        info->driver = mfree(info->driver);
+        r = sysfs_read_driver(info->syspath, &driver);
+        if (r < 0)
+                return r;
+        if (driver) {
+                bool builtin = false;
+
+                r = sysfs_driver_module(info->bus, driver, &module, &builtin);
+                info->driver_builtin = r >= 0 && builtin;
+                info->driver = TAKE_PTR(driver);
+                info->driver_module = TAKE_PTR(module);
+        }
+
+        if (streq(info->bus, "platform"))
+                info->firmware_described = sysfs_device_has_attribute(info->syspath, "firmware_node") ||
+                                           sysfs_device_has_attribute(info->syspath, "of_node");
+
+        /* TDISP as the configured profile sees it: TsmAbi=connect on a v2 kernel offers none. */
+        info->tdisp = tsm_device_profile(info->syspath, tsm_abi) != TSM_ABI_AUTO;
+        return 0;
+}
+
 static int device_info_from_sd_device(sd_device *dev, TsmAbi tsm_abi, DeviceInfo **ret) {
         _cleanup_strv_free_ char **properties = NULL;
         _cleanup_(device_info_freep) DeviceInfo *info = NULL;
-        _cleanup_free_ char *driver = NULL, *module = NULL;
         const char *key, *value;
         int r;
 
@@ -347,27 +375,40 @@ static int device_info_from_sd_device(sd_device *dev, TsmAbi tsm_abi, DeviceInfo
         r = device_info_from_properties(properties, &info, NULL);
         if (r < 0)
                 return r;
-
-        /* The bound driver comes from the link, never from a DRIVER= property. */
-        info->driver = mfree(info->driver);
-        r = sysfs_read_driver(info->syspath, &driver);
+        r = device_info_read_sysfs(info, tsm_abi);
         if (r < 0)
                 return r;
-        if (driver) {
-                bool builtin = false;
 
-                r = sysfs_driver_module(info->bus, driver, &module, &builtin);
-                info->driver_builtin = r >= 0 && builtin;
-                info->driver = TAKE_PTR(driver);
-                info->driver_module = TAKE_PTR(module);
-        }
+        *ret = TAKE_PTR(info);
+        return 0;
+}
 
-        if (streq(info->bus, "platform"))
-                info->firmware_described = sysfs_device_has_attribute(info->syspath, "firmware_node") ||
-                                           sysfs_device_has_attribute(info->syspath, "of_node");
+/* Coldplug reads what it needs itself: the device's uevent file (the properties the kernel sends
+ * with the device's events, which is all the core uses), then the same driver link, module and tsm/
+ * reads as for a uevent. sd_device_enumerator built a complete sd_device for every device (the udev
+ * database, every property in hash tables) and held all of them until the walk ended: at 1,000
+ * devices that was over half of the start's instructions (bench/PERFORMANCE.md). */
+static int device_info_from_sysfs(const char *bus, const char *syspath, TsmAbi tsm_abi, DeviceInfo **ret) {
+        _cleanup_(device_info_freep) DeviceInfo *info = NULL;
+        _cleanup_free_ char *path = NULL, *contents = NULL;
+        const char *devpath;
+        size_t size = 0;
+        int r;
 
-        /* TDISP as the configured profile sees it: TsmAbi=connect on a v2 kernel offers none. */
-        info->tdisp = tsm_device_profile(info->syspath, tsm_abi) != TSM_ABI_AUTO;
+        if (asprintf(&path, "%s/uevent", syspath) < 0)
+                return -ENOMEM;
+        r = read_full_file(path, DEVICE_INFO_BUFFER_MAX, &contents, &size);
+        if (r < 0)
+                return r;
+        /* syspath is "/sys/devices/…" (sysfs_list_bus_devices()): the uevent's DEVPATH= is the rest. */
+        devpath = startswith(syspath, "/sys");
+        assert(devpath);
+        r = device_info_from_uevent_file(devpath, bus, contents, size, &info);
+        if (r < 0)
+                return r;
+        r = device_info_read_sysfs(info, tsm_abi);
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(info);
         return 0;
@@ -584,7 +625,7 @@ static void manager_topology_record(Manager *m, const Record *rec) {
                                     "Device topology locked with %zu devices: from now on no new device gets a driver.",
                                     registry_size(m->registry));
                 /* The snapshot must be on disk before anything else happens. */
-                r = manager_save_state(m);
+                r = manager_save_state(m, "topology locked");
                 if (r < 0)
                         log_error_errno(r, "Failed to write the topology snapshot: %m");
                 return;
@@ -603,6 +644,7 @@ static void manager_topology_record(Manager *m, const Record *rec) {
 
 /* Walks the records in order; actions' results append further records to the same Outcome. */
 static int manager_process(Manager *m, Outcome *o) {
+        bool changed = false, urgent = false;
         int r, ret = 0;
 
         for (size_t i = 0; i < o->n_records; i++) {
@@ -610,6 +652,13 @@ static int manager_process(Manager *m, Outcome *o) {
                 Record rec = o->records[i];
 
                 api_broadcast_record(m->api, &rec);
+
+                /* Judged as the record comes: a later record's action may remove its device. */
+                bool now;
+                if (persist_record_changes_state(&rec, &now)) {
+                        changed = true;
+                        urgent = urgent || now;
+                }
 
                 if (IN_SET(rec.type, RECORD_TOPOLOGY_LOCKED, RECORD_TOPOLOGY_VIOLATION)) {
                         manager_topology_record(m, &rec);
@@ -628,11 +677,10 @@ static int manager_process(Manager *m, Outcome *o) {
                                                        device_action_to_string(rec.action));
         }
 
-        for (size_t i = 0; i < o->n_records; i++)
-                if (IN_SET(o->records[i].type, RECORD_TRANSITION, RECORD_TOPOLOGY_LOCKED)) {
-                        manager_state_changed(m);
-                        break;
-                }
+        /* Once for the whole outcome; the topology lock also wrote the file at once, before anything
+         * else (manager_topology_record()). */
+        if (changed)
+                manager_state_changed(m, urgent);
         manager_update_status(m);
         outcome_done(o);
         return ret;
@@ -810,52 +858,56 @@ static int manager_handle_uevent(sd_device_monitor *monitor, sd_device *dev, voi
         return 0;
 }
 
+/* Appends a DeviceInfo for every device on bus to *infos. */
+static int manager_collect_bus(Manager *m, const char *bus, DeviceInfo ***infos, size_t *n, size_t *allocated) {
+        _cleanup_strv_free_ char **syspaths = NULL;
+        int r;
+
+        /* A bus that cannot be listed fails the start (logged by the caller): devices on it could be
+         * bound to drivers policy does not allow. */
+        r = sysfs_list_bus_devices(bus, &syspaths);
+        if (r < 0)
+                return r;
+
+        STRV_FOREACH(syspath, syspaths) {
+                DeviceInfo *info;
+
+                r = device_info_from_sysfs(bus, *syspath, m->config->tsm_abi, &info);
+                if (r < 0) {
+                        log_warning_errno(r, "Ignoring device '%s' with invalid properties: %m", *syspath);
+                        continue;
+                }
+                if (*n == *allocated) {
+                        size_t k = MAX(*allocated * 2, 64U);
+                        DeviceInfo **t = reallocarray(*infos, k, sizeof(DeviceInfo *));
+                        if (!t) {
+                                device_info_free(info);
+                                return -ENOMEM;
+                        }
+                        *infos = t;
+                        *allocated = k;
+                }
+                (*infos)[(*n)++] = info;
+        }
+        return 0;
+}
+
 static int manager_coldplug(Manager *m) {
-        _cleanup_(sd_device_enumerator_unrefp) sd_device_enumerator *e = NULL;
         _cleanup_(outcome_done) Outcome o = {};
         _cleanup_free_ DeviceInfo **infos = NULL;
         size_t n = 0, allocated = 0;
         int r;
 
-        r = sd_device_enumerator_new(&e);
-        if (r < 0)
-                return r;
         /* Every bus device, whatever its state; class devices (net, block, …) are not ours. */
-        r = sd_device_enumerator_allow_uninitialized(e);
-        if (r < 0)
-                return r;
         STRV_FOREACH(bus, m->buses) {
-                r = sd_device_enumerator_add_match_subsystem(e, *bus, true);
+                r = manager_collect_bus(m, *bus, &infos, &n, &allocated);
                 if (r < 0)
-                        return r;
+                        goto fail;
         }
 
-        for (sd_device *dev = sd_device_enumerator_get_device_first(e); dev;
-             dev = sd_device_enumerator_get_device_next(e)) {
-                DeviceInfo *info;
-                const char *syspath = NULL;
-
-                r = device_info_from_sd_device(dev, m->config->tsm_abi, &info);
-                if (r < 0) {
-                        (void) sd_device_get_syspath(dev, &syspath);
-                        log_warning_errno(r, "Ignoring device '%s' with invalid properties: %m", strna(syspath));
-                        continue;
-                }
-                if (n == allocated) {
-                        size_t k = MAX(allocated * 2, 64U);
-                        DeviceInfo **t = realloc(infos, k * sizeof(DeviceInfo *));
-                        if (!t) {
-                                device_info_free(info);
-                                r = -ENOMEM;
-                                goto fail;
-                        }
-                        infos = t;
-                        allocated = k;
-                }
-                infos[n++] = info;
-        }
-
-        registry_sort_coldplug(infos, n);
+        r = registry_sort_coldplug(infos, n);
+        if (r < 0)
+                goto fail;
 
         for (size_t i = 0; i < n; i++) {
                 DeviceInfo *info = TAKE_PTR(infos[i]);
@@ -978,9 +1030,16 @@ int manager_start(Manager *m) {
         persist_finish_restore(m->registry);
 
         m->ready = true;
-        r = manager_save_state(m);
-        if (r < 0)
-                log_error_errno(r, "Failed to write the state file: %m");
+        /* The first write serializes every device: it delays READY=1 (and the boot) only when the file
+         * holds something a restart relies on. What a previous instance's file held that restoring
+         * used (a lock, an approval, a rejection, a device found locked) is in the registry now and
+         * makes it precious; the rest is re-derived from sysfs. */
+        if (persist_state_is_precious(m->registry)) {
+                r = manager_save_state(m, "before READY=1");
+                if (r < 0)
+                        log_error_errno(r, "Failed to write the state file: %m");
+        } else
+                manager_state_changed(m, false);
         manager_update_status(m);
         log_struct_internal(LOG_INFO, 0, MESSAGE_ID_MANAGER_READY, NULL, "Ready (%s): %s", mode_to_string(m->config->mode),
                             strna(m->status));

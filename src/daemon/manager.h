@@ -55,7 +55,9 @@ struct Manager {
         Tsm tsm;                                /* the devsec TSM, once discovered */
         struct Api *api;                        /* the control socket; NULL if it could not be set up */
         StateFile *saved_state;                 /* the previous instance's, while its snapshot is in use */
-        bool state_dirty;                       /* a write of the state file is scheduled */
+        sd_event_source *state_timer;           /* the coalesced write of the state file */
+        bool state_dirty;                       /* a coalesced write of the state file is scheduled */
+        bool state_urgent;                      /* … a write at the end of this event-loop iteration */
         bool state_corrupt;                     /* the previous state file did not parse */
         bool topology_lock_pending;             /* approved during the first pass: lock once it is done */
 };
@@ -79,8 +81,12 @@ uint64_t now_realtime_usec(void);
 /* Locks the device topology now (TopologyLock=, or the API). -EALREADY if it is. */
 int manager_lock_topology(Manager *m);
 
-/* Writes the decisions, verdicts and the topology snapshot to the runtime directory, atomically. */
-int manager_save_state(Manager *m);
+/* Writes the decisions, verdicts and the topology snapshot to the runtime directory, atomically, now;
+ * why says for the debug log what asked for it. */
+int manager_save_state(Manager *m, const char *why);
+
+/* Writes what is still scheduled (state.h); at exit, so that a change made just before is not lost. */
+void manager_flush_state(Manager *m);
 
 /* Hands an event to the core and carries out everything it asks for. */
 int manager_dispatch(Manager *m, Device *d, const DeviceEvent *event);

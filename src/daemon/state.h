@@ -4,8 +4,13 @@
 
 #include "manager.h"
 
-/* Schedules writing the state file once the current event is handled. */
-void manager_state_changed(Manager *m);
+/* How long an ordinary change may wait before it is written, so that a burst of uevents costs one
+ * write of the whole file rather than one per event. */
+#define STATE_SAVE_DELAY_USEC (100U * 1000U)
+
+/* Schedules writing the state file: at the end of this event-loop iteration when urgent (a change
+ * restoring relies on, persist_change_is_urgent()), otherwise within STATE_SAVE_DELAY_USEC. */
+void manager_state_changed(Manager *m, bool urgent);
 
 /* Reads the previous instance's state into m->saved_state; a missing, corrupt or foreign file leaves
  * it NULL (and is reported). */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "fileio.h"
+#include "path-util.h"
 #include "strv.h"
 #include "sysfs.h"
 
@@ -152,5 +153,61 @@ int sysfs_list_buses(char ***ret) {
 
         strv_sort(buses);
         *ret = TAKE_PTR(buses);
+        return 0;
+}
+
+int sysfs_list_bus_devices(const char *bus, char ***ret) {
+        _cleanup_strv_free_ char **syspaths = NULL;
+        _cleanup_free_ char *dir = NULL;
+        size_t n_syspaths = 0, allocated = 1;
+        DIR *d;
+        int r = 0;
+
+        if (!sysfs_name_is_safe(bus))
+                return -EINVAL;
+        if (asprintf(&dir, "/sys/bus/%s/devices", bus) < 0)
+                return -ENOMEM;
+        syspaths = calloc(1, sizeof(char *));
+        if (!syspaths)
+                return -ENOMEM;
+
+        d = opendir(dir);
+        if (!d) {
+                if (errno != ENOENT)
+                        return -errno;
+                *ret = TAKE_PTR(syspaths);
+                return 0;
+        }
+        for (struct dirent *de; (de = readdir(d));) {
+                _cleanup_free_ char *syspath = NULL;
+                char target[PATH_MAX];
+                ssize_t n;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                /* "../../../devices/pci0000:00/0000:00:03.0" */
+                n = readlinkat(dirfd(d), de->d_name, target, sizeof(target) - 1);
+                if (n < 0)
+                        continue; /* gone meanwhile, or not a link: not a device */
+                target[n] = '\0';
+                if (path_resolve_link(dir, target, &syspath) < 0 || !startswith(syspath, "/sys/devices/"))
+                        continue;
+                /* Grown by doubling: a bus may hold 100,000 functions. */
+                if (n_syspaths + 1 >= allocated) {
+                        char **t = reallocarray(syspaths, allocated * 2, sizeof(char *));
+                        if (!t) {
+                                r = -ENOMEM;
+                                break;
+                        }
+                        syspaths = t;
+                        allocated *= 2;
+                }
+                syspaths[n_syspaths++] = TAKE_PTR(syspath);
+                syspaths[n_syspaths] = NULL;
+        }
+        closedir(d);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(syspaths);
         return 0;
 }

@@ -27,3 +27,7 @@ bool sysfs_bus_has_driver(const char *bus, const char *driver);
 
 /* Buses under /sys/bus, sorted. */
 int sysfs_list_buses(char ***ret);
+/* The syspaths of every device on bus (what /sys/bus/BUS/devices/ links to), in directory order; an
+ * empty list if the bus has no devices directory. A link that does not lead into /sys/devices/ is
+ * skipped. */
+int sysfs_list_bus_devices(const char *bus, char ***ret);

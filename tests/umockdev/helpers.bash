@@ -387,6 +387,14 @@ tdispd_log_has() {
     grep -q -e "$1" "$TDISPD_LOG"
 }
 
+# state_writes [WHY] — how many times tdispd wrote its state file (--log-level=debug), for WHY only
+# if given: "at once", "coalesced", "before READY=1", "topology locked", "at exit".
+state_writes() {
+    local n
+    n=$(grep -c -F "/state.json (${1:-}" "$TDISPD_LOG" 2>/dev/null) || true
+    echo "${n:-0}"
+}
+
 # ---- TDISP: the TSM, evidence and the relying party (harness/tsm.py, harness/verifier.py) --------
 
 # tdisp_start [ARG…] — tdispd_start reading evidence from the fake kernel's evidence directory.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # SPDX-License-Identifier: LGPL-2.1-or-later
 # restart.bats — kill -9 at any time and a restart converge on the same end state (design.md,
-# invariant 6); what changed while tdispd was down is judged on restart.
+# invariant 6); what changed while tdispd was down is judged on restart. Without TDISP devices or a
+# topology lock nothing in the state file is relied on: its writes wait and are coalesced.
 
 load helpers
 
@@ -78,5 +79,31 @@ tdispd_kill9() {
     kctl fail-probe 0000:01:00.0 off
     tdispd_start
     wait_driver 0000:01:00.0 e1000e
+    assert_converged
+}
+
+@test "without TDISP devices: READY=1 does not wait for the state file, and a burst of uevents costs one write" {
+    tdispd_start --log-level=debug
+    wait_driver 0000:01:00.0 e1000e
+    wait_for output_at_least 1 state_writes coalesced || fail "the state file was never written"
+    [ "$(state_writes "before READY=1")" -eq 0 ] || fail "READY=1 waited for a state file nothing relies on"
+    settle
+    local before
+    before=$(state_writes)
+    # three disallowed bindings at once, each undone (two transitions each)
+    kctl batch "force-bind 0000:00:03.0 e1000e" "force-bind 0000:00:04.0 nvme" "force-bind 0000:00:02.0 virtio-pci"
+    wait_no_driver 0000:00:03.0
+    wait_no_driver 0000:00:04.0
+    wait_no_driver 0000:00:02.0
+    wait_for output_at_least $((before + 1)) state_writes || fail "the changes were never written"
+    settle
+    # one write, coalesced; two only if handling the burst took longer than the coalescing delay
+    [ "$(state_writes)" -le $((before + 2)) ] || fail "$(($(state_writes) - before)) writes for one burst"
+    [ "$(state_writes "at once")" -eq 0 ] || fail "an ordinary device's change was written at once"
+    assert_converged
+    # and a kill -9 now loses nothing a restart needs
+    tdispd_kill9
+    tdispd_start
+    settle
     assert_converged
 }

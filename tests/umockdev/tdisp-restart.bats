@@ -159,6 +159,39 @@ writes_after() {
     assert_tsm_clean
 }
 
+# The reason of the first state-file write after DEV's last transition into STATE.
+write_after_state() {
+    awk -v dev="TDISPD_DEVICE=$1 " -v st="TDISPD_STATE=$2" '
+        index($0, dev) && index($0, "TDISPD_OLD_STATE=") && index($0, st) { seen = 1; why = ""; next }
+        seen && why == "" && match($0, /\/state\.json \([^)]*\)/) { why = substr($0, RSTART + 13, RLENGTH - 14) }
+        END { print why }' "$TDISPD_LOG"
+}
+
+has_write_after_state() {
+    [ -n "$(write_after_state "$@")" ]
+}
+
+@test "a TDISP device's state file is written before READY=1 and at once after acceptance; kill -9 then keeps it" {
+    start_kernel
+    tdisp_conf "Verifier=exec:$(verifier ok approve)"
+    testdev_policy Driver=pci_testdev_drv
+    tdisp_start --log-level=debug
+    # locked in the first pass: the file holds something a restart relies on
+    [ "$(state_writes "before READY=1")" -eq 1 ] || fail "READY=1 did not wait for the state file"
+    wait_state $TDI running
+    wait_for has_write_after_state $TDI running || fail "no state file written after acceptance"
+    [ "$(write_after_state $TDI running)" = "at once" ] ||
+        fail "acceptance was written '$(write_after_state $TDI running)', not at once"
+    tdispd_kill9
+    tdisp_start
+    settle
+    [ "$(last_state $TDI)" = running ] || fail "$TDI is $(last_state $TDI) after the restart"
+    assert_tsm_count 1 accept $TDI ok
+    assert_tsm_count 0 unlock $TDI
+    [ "$(verifier_runs)" -eq 1 ] || fail "the restart asked the verifier again"
+    assert_tsm_clean
+}
+
 @test "restart with a corrupt state file: reported, the device attested again, the topology locked" {
     start_kernel
     tdisp_conf "Verifier=exec:$(verifier ok approve)"

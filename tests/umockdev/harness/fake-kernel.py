@@ -16,7 +16,7 @@
       Verbs: plug KEY [race] | unplug KEY | replace KEY NEWKEY | newbus BUS [KEY…] | load MODULE | bind DEV DRV |
       force-bind DEV DRV | unbind DEV | uevent DEV ACTION | fail-probe DEV ERRNO|off |
       set-override DEV VALUE | modload allow|refuse | feature modules-autoprobe | untracked |
-      state | ping
+      state | ping | batch "VERB ARG…" "VERB ARG…"… (several requests at once: a burst)
       TSM (tsm.py): tsm-ready [TSM] | tsm-fail DEV lock|unlock|accept ERRNO [COUNT] |
       tsm-error DEV | tsm-state DEV
   fake-kernel.py build-modules --modules-list FILE --modprobe-d DIR --root DIR --kver KVER

@@ -49,7 +49,7 @@ class Tsm:
 
 
 class Device:
-    def __init__(self, bus, devpath, key, ids, driver, hotplug, tdisp=False):
+    def __init__(self, bus, devpath, key, ids, driver, hotplug, tdisp=False, nomodalias=False):
         self.bus = bus
         self.devpath = devpath      # "/devices/pci0000:00/0000:00:03.0"
         self.name = os.path.basename(devpath)
@@ -58,6 +58,8 @@ class Device:
         self.driver = driver        # driver name bound at start, or None
         self.hotplug = hotplug      # absent until plugged
         self.tdisp = tdisp          # advertises the TEE bit: gets a tsm/ group once a devsec TSM is ready
+        self.nomodalias = nomodalias  # no MODALIAS= in its uevent file, no modalias attribute (many
+                                      # platform and virtual devices)
 
     def modalias(self):
         i = self.ids
@@ -87,14 +89,13 @@ class Device:
             return [("PCI_CLASS", "%X" % i["class"]),
                     ("PCI_ID", "%04X:%04X" % (i["vendor"], i["device"])),
                     ("PCI_SUBSYS_ID", "%04X:%04X" % (i["subvendor"], i["subdevice"])),
-                    ("PCI_SLOT_NAME", self.name),
-                    ("MODALIAS", self.modalias())]
-        return [("MODALIAS", self.modalias())]
+                    ("PCI_SLOT_NAME", self.name)] + ([] if self.nomodalias else [("MODALIAS", self.modalias())])
+        return [] if self.nomodalias else [("MODALIAS", self.modalias())]
 
     def attributes(self):
         """Readable sysfs attributes, with the kernel's formatting."""
         i = self.ids
-        attrs = {"modalias": self.modalias() + "\n"}
+        attrs = {} if self.nomodalias else {"modalias": self.modalias() + "\n"}
         if self.bus == "pci":
             attrs.update({
                 "vendor": "0x%04x\n" % i["vendor"],
@@ -204,7 +205,7 @@ def load_testbed(path, modules):
         elif kind == "device" and len(args) >= 2:
             bus, devpath = args[0], args[1]
             flags, opts = _options(path, n, args[2:])
-            unknown = (flags - {"hotplug", "tdisp"}) | (set(opts) - {"id", "subsys", "class", "driver", "key"})
+            unknown = (flags - {"hotplug", "tdisp", "nomodalias"}) | (set(opts) - {"id", "subsys", "class", "driver", "key"})
             if unknown:
                 raise FixtureError("%s:%d: unknown word(s) %s" % (path, n, ", ".join(sorted(unknown))))
             if bus not in tb.buses:
@@ -231,7 +232,8 @@ def load_testbed(path, modules):
                 raise FixtureError("%s:%d: duplicate device key %s" % (path, n, key))
             if "tdisp" in flags and bus != "pci":
                 raise FixtureError("%s:%d: only PCI devices can be TDISP devices" % (path, n))
-            tb.devices.append(Device(bus, devpath, key, ids, driver, "hotplug" in flags, "tdisp" in flags))
+            tb.devices.append(Device(bus, devpath, key, ids, driver, "hotplug" in flags, "tdisp" in flags,
+                                     "nomodalias" in flags))
         else:
             raise FixtureError("%s:%d: cannot parse '%s'" % (path, n, " ".join(words)))
     return tb

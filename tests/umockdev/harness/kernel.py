@@ -623,6 +623,18 @@ class Kernel:
         """One request from a test (kctl). Returns (errno, message)."""
         if verb == "ping":
             return 0, "pong"
+        if verb == "batch" and args:
+            # several requests in one go, e.g. a burst of uevents faster than any test could send them
+            msgs = []
+            for request in args:
+                words = request.split()
+                if not words or words[0] == "batch":
+                    return errno.EINVAL, "bad request in batch: '%s'" % request
+                e, msg = self.control(words[0], words[1:])
+                if e:
+                    return e, msg
+                msgs.append(msg)
+            return 0, "\n".join(msgs)
         if verb == "plug" and len(args) in (1, 2) and args[1:] in ([], ["race"]):
             return self.plug(args[0], race=bool(args[1:]))
         if verb == "replace" and len(args) == 2:
