@@ -28,6 +28,12 @@ void policy_decide(const Config *c, const Policy *p, const DeviceInfo *d, Decisi
         assert(d);
         assert(ret);
 
+        /* No rule can be trusted to match what could not be read: a Bus= or Path= rule would. */
+        if (d->unparsable) {
+                *ret = (Decision) { .action = POLICY_ACTION_DENY, .unparsable = true };
+                return;
+        }
+
         rule = p ? policy_match(p, d) : NULL;
         *ret = (Decision) {
                 .action = rule ? rule->action : c->default_action,
@@ -48,6 +54,10 @@ DriverVerdict decision_check_driver(const Config *c, const Decision *decision, c
         /* DeniedDrivers= beats everything, including an explicit Driver= and built-in trust. */
         if (name_matches(c->denied_drivers, driver, module))
                 return DRIVER_REFUSED_DENIED;
+
+        /* Not even a built-in driver: nothing says what the device is. */
+        if (decision->unparsable)
+                return DRIVER_REFUSED_ACTION;
 
         switch (decision->action) {
         case POLICY_ACTION_DENY:
@@ -86,5 +96,7 @@ DriverVerdict decision_check_driver(const Config *c, const Decision *decision, c
 }
 
 const char *decision_rule_name(const Decision *decision) {
+        if (decision->unparsable)
+                return "unparsable-properties";
         return decision->rule ? decision->rule->filename : "default";
 }

@@ -15,7 +15,8 @@
 
 typedef struct Decision {
         PolicyAction action;
-        const PolicyRule *rule;         /* NULL: DefaultAction= decided */
+        const PolicyRule *rule;         /* NULL: DefaultAction= decided, or the device is unparsable */
+        bool unparsable;                /* its properties were refused: deny, with every driver */
 } Decision;
 
 typedef enum DriverVerdict {
@@ -46,5 +47,6 @@ void policy_decide(const Config *c, const Policy *p, const DeviceInfo *d, Decisi
 DriverVerdict decision_check_driver(const Config *c, const Decision *decision, const char *driver,
                                     const char *module, bool builtin);
 
-/* "50-nic.policy" or "default". Static storage or the rule's own label; never NULL. */
+/* "50-nic.policy", "default", or "unparsable-properties" for a device whose properties were refused.
+ * Static storage or the rule's own label; never NULL. */
 const char *decision_rule_name(const Decision *decision);

@@ -362,6 +362,7 @@ DeviceInfo *device_info_copy(const DeviceInfo *d) {
                 .driver_builtin = d->driver_builtin,
                 .tdisp = d->tdisp,
                 .firmware_described = d->firmware_described,
+                .unparsable = d->unparsable,
         };
 
         if (free_and_strdup(&c->syspath, d->syspath) < 0 ||
@@ -373,4 +374,28 @@ DeviceInfo *device_info_copy(const DeviceInfo *d) {
                 return NULL;
 
         return TAKE_PTR(c);
+}
+
+int device_info_new_unparsable(const char *syspath, const char *bus, DeviceInfo **ret) {
+        _cleanup_(device_info_freep) DeviceInfo *d = NULL;
+        const char *devpath;
+
+        assert(ret);
+
+        devpath = syspath ? startswith(syspath, "/sys") : NULL;
+        if (!devpath || !devpath_is_valid(devpath) || !bus || !path_component_is_valid(bus))
+                return -EINVAL;
+
+        d = calloc(1, sizeof(DeviceInfo));
+        if (!d)
+                return -ENOMEM;
+        d->unparsable = true;
+        d->syspath = strdup(syspath);
+        d->sysname = strdup(strrchr(syspath, '/') + 1);
+        d->bus = strdup(bus);
+        if (!d->syspath || !d->sysname || !d->bus)
+                return -ENOMEM;
+
+        *ret = TAKE_PTR(d);
+        return 0;
 }

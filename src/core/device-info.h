@@ -48,6 +48,10 @@ typedef struct DeviceInfo {
         bool tdisp;             /* the device offers TDISP (a tsm/ directory with lock) */
         bool firmware_described; /* platform bus: ACPI or the device tree describes it (firmware_node,
                                   * of_node); without, a driver of the kernel registered it */
+
+        /* Its uevent properties were refused (malformed or oversized): only syspath, sysname and bus
+         * are known, plus what the daemon reads from sysfs. Policy denies it with every driver. */
+        bool unparsable;
 } DeviceInfo;
 
 DeviceInfo *device_info_free(DeviceInfo *d);
@@ -72,3 +76,8 @@ int device_info_from_uevent_file(const char *devpath, const char *subsystem, con
                                  DeviceInfo **ret);
 
 DeviceInfo *device_info_copy(const DeviceInfo *d);
+
+/* A device whose properties were refused is still tracked, as unparsable, rather than ignored: ignored,
+ * a driver already bound to it would stay. syspath must be "/sys/devices/…" and normalized, bus a
+ * single path component (-EINVAL otherwise). */
+int device_info_new_unparsable(const char *syspath, const char *bus, DeviceInfo **ret);

@@ -57,7 +57,14 @@ DeviceInfo *model_device_info(const ModelDevice *md) {
                 snprintf(driver, sizeof(driver), "DRIVER=%s", md->bound->name);
                 props[n++] = driver;
         }
-        assert(device_info_from_properties(props, &info, NULL) >= 0);
+        if (md->unparsable) {
+                /* As the daemon does when it refuses the properties: where it is, its bus, and the
+                 * driver link. */
+                assert(device_info_new_unparsable(md->syspath, md->bus, &info) >= 0);
+                if (md->bound)
+                        assert((info->driver = strdup(md->bound->name)));
+        } else
+                assert(device_info_from_properties(props, &info, NULL) >= 0);
 
         info->tdisp = md->tdisp;
         info->firmware_described = md->firmware_described;

@@ -53,6 +53,7 @@ typedef struct ModelDevice {
 
         /* TDISP (kernel-abi.md §3), as the TSM emulator implements it. */
         bool firmware_described;        /* platform: a firmware_node link */
+        bool unparsable;                /* its uevent properties are refused (too many, malformed) */
         bool tdisp;
         ModelTdispState tdisp_state;
         unsigned accepts_this_lock;

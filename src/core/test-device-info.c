@@ -377,10 +377,30 @@ static void test_uevent_file(void) {
         assert(!d->modalias && streq(d->bus, "platform"));
 }
 
+static void test_unparsable(void) {
+        DeviceInfo *d = NULL;
+
+        assert(device_info_new_unparsable("/sys/devices/platform/ACPI0007:00", "platform", &d) == 0);
+        assert(d->unparsable && streq(d->sysname, "ACPI0007:00") && streq(d->bus, "platform"));
+        assert(!d->modalias && !d->driver && d->ids == 0);
+        DeviceInfo *c = device_info_copy(d);
+        assert(c && c->unparsable);
+        device_info_free(c);
+        device_info_free(d);
+
+        /* Where it is and its bus must still be sound: they become paths under /sys. */
+        assert(device_info_new_unparsable("/sys/devices/../../etc", "pci", &d) == -EINVAL);
+        assert(device_info_new_unparsable("/devices/pci0000:00/0000:00:03.0", "pci", &d) == -EINVAL);
+        assert(device_info_new_unparsable("/sys/devices/pci0000:00/0000:00:03.0", "../pci", &d) == -EINVAL);
+        assert(device_info_new_unparsable("/sys/devices/pci0000:00/0000:00:03.0", "", &d) == -EINVAL);
+        assert(device_info_new_unparsable(NULL, "pci", &d) == -EINVAL);
+}
+
 int main(void) {
         test_cases();
         test_limits();
         test_copy();
         test_uevent_file();
+        test_unparsable();
         return 0;
 }

@@ -114,6 +114,41 @@ static void test_builtin_trust(void) {
         fixture_done(&f);
 }
 
+/* Properties tdispd refuses (a non-ASCII MODALIAS= from a firmware table, too many OF_COMPATIBLE_N=):
+ * the device is tracked and denied with every driver, the built-in one and the one a catch-all rule
+ * would allow, instead of being ignored with its driver left bound. */
+static void test_unparsable(void) {
+        Fixture f;
+        fixture_init(&f, MODE_ENFORCE, "virtio_net", NULL);
+        f.config->trust_builtin_drivers = true;
+        test_add_rule(f.policy, "10-pci.policy", "[Match]\nBus=pci\n[Policy]\nAction=shared\n");
+        ModelDevice *port = model_add_device(&f.model, "/sys/devices/pci0000:00/0000:00:1c.0", "pci", 0x8086, 0x2448);
+        model_device_add_candidate(port, "pcieport", NULL);
+        port->bound = &port->candidates[0];
+        port->unparsable = true;
+        ModelDevice *nic = model_add_device(&f.model, "/sys/devices/pci0000:00/0000:00:03.0", "pci", 0x1af4, 0x1041);
+        model_device_add_candidate(nic, "virtio_net", "virtio_net");
+        nic->unparsable = true;
+
+        fixture_start(&f);
+        check(&f);
+        assert(!port->bound && state_of(&f, port) == DEVICE_DENIED && streq(port->override, "none"));
+        assert(!nic->bound && state_of(&f, nic) == DEVICE_DENIED);
+        Device *d = registry_get(f.model.registry, port->syspath);
+        assert(d->decision.unparsable && streq(decision_rule_name(&d->decision), "unparsable-properties"));
+        assert(decision_check_driver(f.config, &d->decision, "pcieport", NULL, true) == DRIVER_REFUSED_ACTION);
+
+        /* The same devices with readable properties: the rule and the built-in trust apply. */
+        Decision readable;
+        DeviceInfo *info = device_info_copy(d->info);
+        assert(info);
+        info->unparsable = false;
+        policy_decide(f.config, f.policy, info, &readable);
+        assert(readable.action == POLICY_ACTION_SHARED && !readable.unparsable);
+        device_info_free(info);
+        fixture_done(&f);
+}
+
 static void test_shared_binding(void) {
         Fixture f;
         fixture_init(&f, MODE_ENFORCE, "virtio_pci virtio_net", NULL);
@@ -433,6 +468,7 @@ static void test_random(void) {
 int main(void) {
         test_default_deny();
         test_builtin_trust();
+        test_unparsable();
         test_shared_binding();
         test_untrusted_and_denied();
         test_first_match();

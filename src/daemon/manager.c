@@ -383,6 +383,28 @@ static int device_info_from_sd_device(sd_device *dev, TsmAbi tsm_abi, DeviceInfo
         return 0;
 }
 
+/* Properties refused as malformed or oversized (-EBADMSG, -E2BIG): track the device as unparsable,
+ * which policy denies with every driver, rather than ignore it with a driver perhaps bound. Other
+ * errors (the device went away, -ENOMEM) are returned. */
+static int device_info_after_refusal(int error, const char *syspath, const char *bus, TsmAbi tsm_abi,
+                                     DeviceInfo **ret) {
+        _cleanup_(device_info_freep) DeviceInfo *info = NULL;
+        int r;
+
+        if (!IN_SET(error, -EBADMSG, -E2BIG))
+                return error;
+        r = device_info_new_unparsable(syspath, bus, &info);
+        if (r < 0)
+                return error;
+        log_device_warning_errno(info->sysname, error,
+                                 "refusing its uevent properties (%m): denied, and no driver may bind.");
+        r = device_info_read_sysfs(info, tsm_abi);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(info);
+        return 0;
+}
+
 /* Coldplug reads what it needs itself: the device's uevent file (the properties the kernel sends
  * with the device's events, which is all the core uses), then the same driver link, module and tsm/
  * reads as for a uevent. sd_device_enumerator built a complete sd_device for every device (the udev
@@ -405,7 +427,7 @@ static int device_info_from_sysfs(const char *bus, const char *syspath, TsmAbi t
         assert(devpath);
         r = device_info_from_uevent_file(devpath, bus, contents, size, &info);
         if (r < 0)
-                return r;
+                return device_info_after_refusal(r, syspath, bus, tsm_abi, ret);
         r = device_info_read_sysfs(info, tsm_abi);
         if (r < 0)
                 return r;
@@ -778,9 +800,14 @@ static int manager_add_device(Manager *m, sd_device *dev, Outcome *o) {
 
         r = device_info_from_sd_device(dev, m->config->tsm_abi, &info);
         if (r < 0) {
+                const char *bus = NULL;
+
                 (void) sd_device_get_syspath(dev, &syspath);
-                /* A device we cannot parse gets no driver from us; say so. */
-                return log_warning_errno(r, "Ignoring device '%s' with invalid properties: %m", strna(syspath));
+                (void) sd_device_get_subsystem(dev, &bus);
+                r = device_info_after_refusal(r, syspath, bus, m->config->tsm_abi, &info);
+                if (r < 0)
+                        return log_warning_errno(r, "Ignoring device '%s', cannot read its properties: %m",
+                                                 strna(syspath));
         }
 
         m->counts[DEVICE_NEW]++;
@@ -874,7 +901,7 @@ static int manager_collect_bus(Manager *m, const char *bus, DeviceInfo ***infos,
 
                 r = device_info_from_sysfs(bus, *syspath, m->config->tsm_abi, &info);
                 if (r < 0) {
-                        log_warning_errno(r, "Ignoring device '%s' with invalid properties: %m", *syspath);
+                        log_warning_errno(r, "Ignoring device '%s', cannot read its properties: %m", *syspath);
                         continue;
                 }
                 if (*n == *allocated) {

@@ -49,7 +49,7 @@ class Tsm:
 
 
 class Device:
-    def __init__(self, bus, devpath, key, ids, driver, hotplug, tdisp=False, nomodalias=False):
+    def __init__(self, bus, devpath, key, ids, driver, hotplug, tdisp=False, nomodalias=False, badmodalias=False):
         self.bus = bus
         self.devpath = devpath      # "/devices/pci0000:00/0000:00:03.0"
         self.name = os.path.basename(devpath)
@@ -60,8 +60,14 @@ class Device:
         self.tdisp = tdisp          # advertises the TEE bit: gets a tsm/ group once a devsec TSM is ready
         self.nomodalias = nomodalias  # no MODALIAS= in its uevent file, no modalias attribute (many
                                       # platform and virtual devices)
+        self.badmodalias = badmodalias  # MODALIAS= with a non-ASCII character, as a firmware table's
+                                        # string may give it: tdispd refuses the properties
 
     def modalias(self):
+        alias = self._modalias()
+        return alias + "\u00e9" if self.badmodalias else alias
+
+    def _modalias(self):
         i = self.ids
         if self.bus == "pci":
             c = i["class"]
@@ -205,7 +211,7 @@ def load_testbed(path, modules):
         elif kind == "device" and len(args) >= 2:
             bus, devpath = args[0], args[1]
             flags, opts = _options(path, n, args[2:])
-            unknown = (flags - {"hotplug", "tdisp", "nomodalias"}) | (set(opts) - {"id", "subsys", "class", "driver", "key"})
+            unknown = (flags - {"hotplug", "tdisp", "nomodalias", "badmodalias"}) | (set(opts) - {"id", "subsys", "class", "driver", "key"})
             if unknown:
                 raise FixtureError("%s:%d: unknown word(s) %s" % (path, n, ", ".join(sorted(unknown))))
             if bus not in tb.buses:
@@ -233,7 +239,7 @@ def load_testbed(path, modules):
             if "tdisp" in flags and bus != "pci":
                 raise FixtureError("%s:%d: only PCI devices can be TDISP devices" % (path, n))
             tb.devices.append(Device(bus, devpath, key, ids, driver, "hotplug" in flags, "tdisp" in flags,
-                                     "nomodalias" in flags))
+                                     "nomodalias" in flags, "badmodalias" in flags))
         else:
             raise FixtureError("%s:%d: cannot parse '%s'" % (path, n, " ".join(words)))
     return tb
