@@ -74,6 +74,8 @@ int device_info_from_json(json_object *o, DeviceInfo **ret) {
         json_id(ids, "class", DEVICE_ID_CLASS, &d->class, &d->ids);
         d->driver_builtin = json_object_get_boolean(json_object_object_get(o, "driver_builtin"));
         d->tdisp = json_object_get_boolean(json_object_object_get(o, "tdisp"));
+        d->unparsable = streq_ptr(json_object_get_string(json_object_object_get(o, "rule")),
+                                  "unparsable-properties");
 
         *ret = TAKE_PTR(d);
         return 0;

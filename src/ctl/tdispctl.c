@@ -1095,9 +1095,14 @@ static int verb_generate_policy(char **args) {
                 r = devices_from_daemon(&infos, &n);
                 if (r != EXIT_SUCCESS)
                         return r;
-                /* --bus for the daemon's list too. */
+                /* --bus for the daemon's list too. A device whose properties tdispd refused is denied
+                 * whatever the policy says: a rule drafted for it would never apply. */
                 for (size_t i = 0; i < n; i++)
-                        if (!arg_buses || strv_contains(arg_buses, infos[i]->bus))
+                        if (infos[i]->unparsable) {
+                                fprintf(stderr, "Skipping '%s': tdispd refused its uevent properties, so no rule "
+                                        "applies to it.\n", infos[i]->sysname);
+                                device_info_free(infos[i]);
+                        } else if (!arg_buses || strv_contains(arg_buses, infos[i]->bus))
                                 infos[kept++] = infos[i];
                         else
                                 device_info_free(infos[i]);

@@ -69,3 +69,13 @@ teardown() {
     assert_success
     assert_equal "$(jq -r '[.state, .rule, (.driver // "-")] | join(" ")' <<< "$output")" "denied unparsable-properties -"
 }
+
+@test "generate-policy leaves it out and says why" {
+    tdispd_start
+    wait_state 0000:00:0b.0 denied
+    run "$TDISPCTL_BIN" --socket="$RUNDIR/io.tdispd.Manager" generate-policy
+    assert_success
+    assert_output --partial "Skipping '0000:00:0b.0': tdispd refused its uevent properties, so no rule applies to it."
+    assert_output --partial "0000:00:03.0"
+    refute_output --partial "Path=0000:00:0b.0"
+}
