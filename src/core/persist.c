@@ -158,12 +158,16 @@ int persist_restore_topology(Registry *reg, const StateFile *saved, Outcome *o) 
         r = hashmap_new(&reg->topology_snapshot);
         if (r < 0)
                 return r;
+        /* Sized once: appending one by one would copy the list for every entry. */
+        reg->topology_snapshot_keys = calloc(saved->n_topology + 1, sizeof(char *));
+        if (!reg->topology_snapshot_keys)
+                return -ENOMEM;
         for (size_t i = 0; i < saved->n_topology; i++) {
                 char *key = state_topology_key(saved->topology[i].bus, saved->topology[i].device);
 
-                r = strv_consume(&reg->topology_snapshot_keys, key);
-                if (r < 0)
-                        return r;
+                if (!key)
+                        return -ENOMEM;
+                reg->topology_snapshot_keys[i] = key;
                 /* (bus, name) is unique in a valid file. */
                 r = hashmap_put(reg->topology_snapshot, key, (void *) &saved->topology[i]);
                 if (r < 0 && r != -EEXIST)

@@ -160,11 +160,11 @@ int registry_add_prepared(Registry *reg, DeviceInfo *info, Outcome *o, Device **
 
                 /* After a restart the snapshot says who belongs — the same name, bus and ids, since a
                  * slot may have been refilled while tdispd was down. Devices the kernel makes itself
-                 * (/sys/devices/virtual, platform devices no firmware table describes) are not the
-                 * host's. A child on another bus than its parent was
-                 * made by the parent's driver (virtio devices of virtio-pci, SCSI targets of a host), so
-                 * it belongs when its parent does; a child on the same bus (a PCI function behind a
-                 * root port, a USB device behind a hub) was plugged in by the host, and does not. */
+                 * (device_made_by_kernel()) are not the host's. A child on another bus than its parent
+                 * was made by the parent's driver (virtio devices of virtio-pci, SCSI targets of a
+                 * host), so it belongs when its parent does; a child on the same bus (a PCI function
+                 * behind a root port, a USB device behind a hub) was plugged in by the host, and does
+                 * not. */
                 if (topology_snapshot_contains(reg->topology_snapshot, d->info) ||
                     device_made_by_kernel(d->info) ||
                     (parent && parent->in_topology && !streq(parent->info->bus, d->info->bus)))

@@ -421,7 +421,8 @@ static int device_info_from_sysfs(const char *bus, const char *syspath, TsmAbi t
                 return -ENOMEM;
         r = read_full_file(path, DEVICE_INFO_BUFFER_MAX, &contents, &size);
         if (r < 0)
-                return r;
+                /* Too big to parse is refused like a malformed file; a vanished device is not. */
+                return device_info_after_refusal(r, syspath, bus, tsm_abi, ret);
         /* syspath is "/sys/devices/…" (sysfs_list_bus_devices()): the uevent's DEVPATH= is the rest. */
         devpath = startswith(syspath, "/sys");
         assert(devpath);

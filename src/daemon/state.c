@@ -3,7 +3,7 @@
  *
  * Written atomically (a temporary file in the same directory, fsync, rename). Each write serializes
  * every device, so not every change writes at once: a change that restoring relies on (a TDISP
- * device's, persist_change_is_urgent()) is written at the end of the event-loop iteration, as is the
+ * device's, persist_record_changes_state()) is written at the end of the event-loop iteration, as is the
  * topology lock (at once); any other change within STATE_SAVE_DELAY_USEC, so that a burst of N
  * ordinary uevents costs one write rather than N. Read once at start; a file from another boot, or
  * one that does not parse, is reported and ignored entirely — persist.c then trusts nothing but

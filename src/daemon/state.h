@@ -9,7 +9,7 @@
 #define STATE_SAVE_DELAY_USEC (100U * 1000U)
 
 /* Schedules writing the state file: at the end of this event-loop iteration when urgent (a change
- * restoring relies on, persist_change_is_urgent()), otherwise within STATE_SAVE_DELAY_USEC. */
+ * restoring relies on, persist_record_changes_state()), otherwise within STATE_SAVE_DELAY_USEC. */
 void manager_state_changed(Manager *m, bool urgent);
 
 /* Reads the previous instance's state into m->saved_state; a missing, corrupt or foreign file leaves

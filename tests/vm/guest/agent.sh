@@ -253,7 +253,7 @@ scenario_hotplug() {
 
 # Freeze tdispd, do behind its back what it must undo, kill it; systemd restarts it.
 scenario_kill9() {
-    local pid dev=/sys/bus/pci/devices/0000:00:03.0 start
+    local pid dev=/sys/bus/pci/devices/0000:00:03.0
     pid=$(unit_prop tdispd.service MainPID)
     marker kill9.pid_before "$pid"
     if [[ $pid == 0 ]]; then
@@ -269,15 +269,7 @@ scenario_kill9() {
     echo > "$dev/driver_override" 2> /dev/null
     echo 0000:00:03.0 > /sys/bus/pci/drivers/e1000e/bind 2> /dev/null
     marker kill9.e1000e.driver_while_stopped "$(driver_of "$dev")"
-    kill -KILL "$pid"
-    start=$SECONDS
-    while ((SECONDS - start < 60)); do
-        [[ $(unit_prop tdispd.service NRestarts) -ge 1 &&
-            $(unit_prop tdispd.service ActiveState) == active ]] && break
-        sleep 0.5
-    done
-    marker kill9.restart_seconds "$((SECONDS - start))"
-    marker kill9.pid_after "$(unit_prop tdispd.service MainPID)"
+    kill9_and_await_restart "$pid" kill9
     wait_stable 60 kill9.settle
 }
 
@@ -428,38 +420,49 @@ scenario_tdisp_push() {
     report_tdisp
 }
 
+# kill -9 PID (tdispd's), then wait up to 60 s for systemd to restart it; PREFIX.restart_seconds and
+# PREFIX.pid_after say how long that took and which process the new instance is.
+kill9_and_await_restart() {
+    local pid=$1 prefix=$2 start
+    kill -KILL "$pid"
+    start=$SECONDS
+    while ((SECONDS - start < 60)); do
+        [[ $(unit_prop tdispd.service NRestarts) -ge 1 &&
+            $(unit_prop tdispd.service ActiveState) == active ]] && break
+        sleep 0.5
+    done
+    marker "$prefix.restart_seconds" "$((SECONDS - start))"
+    marker "$prefix.pid_after" "$(unit_prop tdispd.service MainPID)"
+}
+
+# save_kill9_evidence DEV DIR WHEN — tdispctl evidence into DIR/WHEN; markers tdisp.kill9.evidence_WHEN_rc
+# and tdisp.kill9.digest_WHEN.
+save_kill9_evidence() {
+    local dev=$1 dir=$2 when=$3
+    tdispctl evidence "$dev" --output-dir="$dir/$when" > /dev/null 2>&1
+    marker "tdisp.kill9.evidence_${when}_rc" "$?"
+    marker "tdisp.kill9.digest_$when" "$(cat "$dir/$when/evidence-digest" 2> /dev/null)"
+}
+
 # kill -9 between lock and accept (scenario "tdisp-kill9", Verifier=push): while the device is locked
 # and waits for its verdict, tdispd is killed. The new instance must not trust the lock it finds
 # (no verdict was recorded): it unlocks, locks again and reads new evidence, so that a verdict on
 # the evidence from before the kill is refused and one on the new evidence accepted.
 scenario_tdisp_kill9() {
-    local dev=0000:00:07.0 pid newpid start d
+    local dev=0000:00:07.0 pid newpid
     local sysdev=/sys/bus/pci/devices/0000:00:07.0 out=/run/tdispd-test/kill9
     mkdir -p "$out"
     pid=$(unit_prop tdispd.service MainPID)
     wait_device_state "$dev" attesting 90 "$pid" tdisp.kill9.before || return 0
-    for d in before after; do
-        if [[ $d == after ]]; then
-            marker tdisp.kill9.lock_before "$(< "$sysdev/tsm/lock")"
-            marker tdisp.kill9.accept_before "$(< "$sysdev/tsm/accept")"
-            marker tdisp.kill9.driver_before "$(driver_of "$sysdev")"
-            kill -KILL "$pid"
-            start=$SECONDS
-            while ((SECONDS - start < 60)); do
-                [[ $(unit_prop tdispd.service NRestarts) -ge 1 &&
-                    $(unit_prop tdispd.service ActiveState) == active ]] && break
-                sleep 0.5
-            done
-            marker tdisp.kill9.restart_seconds "$((SECONDS - start))"
-            newpid=$(unit_prop tdispd.service MainPID)
-            marker tdisp.kill9.pid_before "$pid"
-            marker tdisp.kill9.pid_after "$newpid"
-            wait_device_state "$dev" attesting 90 "$newpid" tdisp.kill9.after || return 0
-        fi
-        tdispctl evidence "$dev" --output-dir="$out/$d" > /dev/null 2>&1
-        marker "tdisp.kill9.evidence_${d}_rc" "$?"
-        marker "tdisp.kill9.digest_$d" "$(cat "$out/$d/evidence-digest" 2> /dev/null)"
-    done
+    save_kill9_evidence "$dev" "$out" before
+    marker tdisp.kill9.lock_before "$(< "$sysdev/tsm/lock")"
+    marker tdisp.kill9.accept_before "$(< "$sysdev/tsm/accept")"
+    marker tdisp.kill9.driver_before "$(driver_of "$sysdev")"
+    marker tdisp.kill9.pid_before "$pid"
+    kill9_and_await_restart "$pid" tdisp.kill9
+    newpid=$(unit_prop tdispd.service MainPID)
+    wait_device_state "$dev" attesting 90 "$newpid" tdisp.kill9.after || return 0
+    save_kill9_evidence "$dev" "$out" after
     tdispctl approve "$dev" --digest="$(< "$out/before/evidence-digest")" > "$out/stale.txt" 2>&1
     marker tdisp.kill9.stale_approve_rc "$?"
     marker tdisp.kill9.stale_approve_message "$(head -n1 "$out/stale.txt")"
